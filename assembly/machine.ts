@@ -1,0 +1,213 @@
+// The entry state machine: the kernel's Start/GotHeader/GotName/GotSymlink/SkipIt/Reset states,
+// driven by step() with exactly the metadata bytes it asked for. Bodies never enter here.
+import {
+  OP_NEED, OP_ENTRY, OP_SKIP, OP_STOP, OP_ERROR, MODE_TOP, MODE_RESET, MODE_START,
+  CTL_OP, CTL_WANT_MIN, CTL_WANT_MAX, CTL_CONSUMED, CTL_CODE, CTL_POS, CTL_SKIP,
+  REC_FORMAT, REC_INO, REC_MODE, REC_UID, REC_GID, REC_NLINK, REC_MTIME, REC_FILESIZE,
+  REC_DEV_MAJOR, REC_DEV_MINOR, REC_RDEV_MAJOR, REC_RDEV_MINOR, REC_NAMESIZE, REC_CHECKSUM,
+  REC_OFFSET, REC_NAME_LEN, REC_LINK_AT, REC_LINK_LEN, REC_DATA_LEN, REC_DATA_PAD, REC_FLAGS,
+  REC_RAW_MODE, F_TRAILER, F_CHECKSUM, F_DISCARD_BODY, F_MODE_HIGH_BITS,
+  E_ODC_MAGIC, E_NO_MAGIC, E_BAD_HEX, E_BROKEN_PADDING, E_NAME_NO_NUL, E_BAD_CHECKSUM, E_PROTOCOL,
+  W_NAME_SIZE, W_SYMLINK_TOO_LONG, W_DATA_ON_SPECIAL, PATH_MAX, HEADER_SIZE, SCAN_MAX,
+} from "./abi";
+import { IN, ctl, rec } from "./memory";
+import { hex8, magicKind, nameAlign, align4 } from "./header";
+
+const S_ZEROS: i32 = 0;   // skipping NUL padding (TOP or RESET flavour)
+const S_HEADER: i32 = 1;  // waiting for 110 header bytes
+const S_NAME: i32 = 2;    // waiting for the padded name (and symlink target)
+const S_BODY: i32 = 3;    // caller is handling the body; waiting for bodyDone()
+const S_SKIPPED: i32 = 4; // caller is discarding bytes; waiting for step(0)
+const S_FAILED: i32 = 5;
+
+const S_IFMT: u32 = 0o170000;
+const S_IFREG: u32 = 0o100000;
+const S_IFLNK: u32 = 0o120000;
+
+let state: i32 = S_ZEROS;
+let checkAlignment: bool = false; // RESET flavour of S_ZEROS
+let pos: u64 = 0;                  // stream offset of the next byte the caller will feed
+let mode: u32 = 0;
+let filesize: u64 = 0;
+let namesize: u64 = 0;
+let checksum: u32 = 0;
+let format: i32 = 0;
+let rawMode: u32 = 0;
+
+function need(min: i32, max: i32): i32 {
+  ctl(CTL_WANT_MIN, <f64>min);
+  ctl(CTL_WANT_MAX, <f64>max);
+  return emit(OP_NEED);
+}
+
+function emit(op: i32): i32 {
+  ctl(CTL_OP, <f64>op);
+  ctl(CTL_POS, <f64>pos);
+  return op;
+}
+
+function fail(code: i32): i32 {
+  state = S_FAILED;
+  ctl(CTL_CODE, <f64>code);
+  return emit(OP_ERROR);
+}
+
+function skip(nextHeader: u64, warning: i32): i32 {
+  ctl(CTL_SKIP, <f64>(nextHeader - pos));
+  ctl(CTL_CODE, <f64>warning);
+  pos = nextHeader;
+  state = S_SKIPPED;
+  return emit(OP_SKIP);
+}
+
+export function begin(offset: f64, streamMode: i32): i32 {
+  pos = <u64>offset;
+  if (streamMode == MODE_START) {
+    state = S_HEADER;
+    return need(HEADER_SIZE, HEADER_SIZE);
+  }
+  state = S_ZEROS;
+  checkAlignment = streamMode == MODE_RESET;
+  return need(1, SCAN_MAX);
+}
+
+export function step(fed: i32): i32 {
+  ctl(CTL_CONSUMED, <f64>fed);
+  if (state == S_ZEROS) return scanZeros(fed);
+  if (state == S_HEADER) return fed == HEADER_SIZE ? gotHeader() : fail(E_PROTOCOL);
+  if (state == S_NAME) return gotName(fed);
+  if (state == S_SKIPPED && fed == 0) return afterEntry();
+  return fail(E_PROTOCOL);
+}
+
+// The caller delivered the body and its padding; sum is the 32-bit byte sum of the body.
+export function bodyDone(sum: u32): i32 {
+  if (state != S_BODY) return fail(E_PROTOCOL);
+  if (format == 2 && (mode & S_IFMT) == S_IFREG && sum != checksum) return fail(E_BAD_CHECKSUM);
+  return afterEntry();
+}
+
+// True when the stream may end here (the kernel's Reset state).
+export function atRest(): bool { return state == S_ZEROS; }
+
+export function position(): f64 { return <f64>pos; }
+
+function afterEntry(): i32 {
+  state = S_ZEROS;
+  checkAlignment = true;
+  ctl(CTL_CONSUMED, 0);
+  return need(1, SCAN_MAX);
+}
+
+function scanZeros(fed: i32): i32 {
+  let i: i32 = 0;
+  // 16 bytes at a time while they are all zero.
+  while (i + 16 <= fed && v128.any_true(v128.load(IN + <usize>i)) == false) i += 16;
+  while (i < fed && load<u8>(IN + <usize>i) == 0) i++;
+  pos += <u64>i;
+  ctl(CTL_CONSUMED, <f64>i);
+  if (i == fed) return need(1, SCAN_MAX);
+  const c = load<u8>(IN + <usize>i);
+  const aligned = (pos & 3) == 0;
+  if (checkAlignment && !aligned) return fail(E_BROKEN_PADDING);
+  if (c == 0x30 && aligned) {
+    state = S_HEADER;
+    ctl(CTL_OP, <f64>OP_NEED);
+    ctl(CTL_WANT_MIN, <f64>HEADER_SIZE);
+    ctl(CTL_WANT_MAX, <f64>HEADER_SIZE);
+    ctl(CTL_POS, <f64>pos);
+    return OP_NEED;
+  }
+  return emit(OP_STOP);
+}
+
+function gotHeader(): i32 {
+  const kind = magicKind();
+  if (kind == 7) return fail(E_ODC_MAGIC);
+  if (kind == 0) return fail(E_NO_MAGIC);
+  format = kind;
+  // 13 fields of 8 hex digits after the 6-byte magic.
+  for (let f: i32 = 0; f < 13; f++) {
+    const v = hex8(6 + <usize>f * 8);
+    if (v < 0) return fail(E_BAD_HEX);
+    fields[f] = <u32>v;
+  }
+  rawMode = fields[1];
+  mode = rawMode & 0xffff;
+  filesize = <u64>fields[6];
+  namesize = <u64>fields[11];
+  checksum = fields[12];
+  rec(REC_OFFSET, <f64>pos);
+  pos += HEADER_SIZE;
+  rec(REC_FORMAT, <f64>kind);
+  rec(REC_INO, <f64>fields[0]);
+  rec(REC_MODE, <f64>mode);
+  rec(REC_RAW_MODE, <f64>rawMode);
+  rec(REC_UID, <f64>fields[2]);
+  rec(REC_GID, <f64>fields[3]);
+  rec(REC_NLINK, <f64>fields[4]);
+  rec(REC_MTIME, <f64>fields[5]);
+  rec(REC_FILESIZE, <f64>filesize);
+  rec(REC_DEV_MAJOR, <f64>fields[7]);
+  rec(REC_DEV_MINOR, <f64>fields[8]);
+  rec(REC_RDEV_MAJOR, <f64>fields[9]);
+  rec(REC_RDEV_MINOR, <f64>fields[10]);
+  rec(REC_NAMESIZE, <f64>namesize);
+  rec(REC_CHECKSUM, <f64>checksum);
+  rec(REC_NAME_LEN, 0);
+  rec(REC_LINK_LEN, 0);
+  rec(REC_LINK_AT, 0);
+  rec(REC_FLAGS, 0);
+  const nextHeader = align4(pos + nameAlign(namesize) + filesize);
+  if (namesize == 0 || namesize > <u64>PATH_MAX) return skip(nextHeader, W_NAME_SIZE);
+  const type = mode & S_IFMT;
+  let want = nameAlign(namesize);
+  if (type == S_IFLNK && filesize <= <u64>PATH_MAX) want += filesize;
+  state = S_NAME;
+  return need(<i32>want, <i32>want);
+}
+
+const fields = new StaticArray<u32>(13);
+
+function cstrlen(at: usize, max: usize): usize {
+  let n: usize = 0;
+  while (n < max && load<u8>(IN + at + n) != 0) n++;
+  return n;
+}
+
+function gotName(fed: i32): i32 {
+  const type = mode & S_IFMT;
+  const padded = nameAlign(namesize);
+  pos += <u64>fed;
+  const nextHeader = align4(pos - <u64>fed + padded + filesize);
+  const nameLen = cstrlen(0, <usize>namesize);
+  rec(REC_NAME_LEN, <f64>nameLen);
+  // The kernel skips these without looking at the name; we read it only to report it.
+  if (type == S_IFLNK && filesize > <u64>PATH_MAX) return skip(nextHeader, W_SYMLINK_TOO_LONG);
+  if (type != S_IFREG && type != S_IFLNK && filesize != 0) return skip(nextHeader, W_DATA_ON_SPECIAL);
+  if (load<u8>(IN + <usize>namesize - 1) != 0) return fail(E_NAME_NO_NUL);
+  let flags: i32 = format == 2 ? F_CHECKSUM : 0;
+  if (rawMode > 0xffff) flags |= F_MODE_HIGH_BITS;
+  let dataLen: u64 = 0;
+  if (type == S_IFLNK) {
+    rec(REC_LINK_AT, <f64>padded);
+    rec(REC_LINK_LEN, <f64>cstrlen(<usize>padded, <usize>filesize));
+  } else {
+    dataLen = filesize;
+  }
+  if (nameLen == 10 && isTrailer()) {
+    flags |= F_TRAILER;
+    if (dataLen > 0) flags |= F_DISCARD_BODY;
+  }
+  rec(REC_FLAGS, <f64>flags);
+  rec(REC_DATA_LEN, <f64>dataLen);
+  rec(REC_DATA_PAD, <f64>(nextHeader - pos - dataLen));
+  pos = nextHeader;
+  state = S_BODY;
+  return emit(OP_ENTRY);
+}
+
+function isTrailer(): bool {
+  // "TRAILER!!!"
+  return load<u64>(IN) == 0x2152454c49415254 && load<u16>(IN + 8) == 0x2121;
+}

@@ -1,0 +1,65 @@
+// TypeScript mirror of assembly/abi.ts; test/wasm/abi.test.ts checks it against the module.
+export const OP_NEED = 1;
+export const OP_ENTRY = 2;
+export const OP_SKIP = 3;
+export const OP_STOP = 4;
+export const OP_ERROR = 5;
+
+export const MODE_TOP = 0;
+export const MODE_RESET = 1;
+export const MODE_START = 2;
+
+export const CTL_OP = 0;
+export const CTL_WANT_MIN = 1;
+export const CTL_WANT_MAX = 2;
+export const CTL_CONSUMED = 3;
+export const CTL_CODE = 4;
+export const CTL_POS = 5;
+export const CTL_SKIP = 6;
+export const CTL_SLOTS = 8;
+
+export const REC_FORMAT = 0;
+export const REC_INO = 1;
+export const REC_MODE = 2;
+export const REC_UID = 3;
+export const REC_GID = 4;
+export const REC_NLINK = 5;
+export const REC_MTIME = 6;
+export const REC_FILESIZE = 7;
+export const REC_DEV_MAJOR = 8;
+export const REC_DEV_MINOR = 9;
+export const REC_RDEV_MAJOR = 10;
+export const REC_RDEV_MINOR = 11;
+export const REC_NAMESIZE = 12;
+export const REC_CHECKSUM = 13;
+export const REC_OFFSET = 14;
+export const REC_NAME_LEN = 15;
+export const REC_LINK_AT = 16;
+export const REC_LINK_LEN = 17;
+export const REC_DATA_LEN = 18;
+export const REC_DATA_PAD = 19;
+export const REC_FLAGS = 20;
+export const REC_RAW_MODE = 21;
+export const REC_SLOTS = 24;
+
+export const F_TRAILER = 1;
+export const F_CHECKSUM = 2;
+export const F_DISCARD_BODY = 4;
+export const F_MODE_HIGH_BITS = 8;
+
+export const E_ODC_MAGIC = 1;
+export const E_NO_MAGIC = 2;
+export const E_BAD_HEX = 3;
+export const E_BROKEN_PADDING = 4;
+export const E_NAME_NO_NUL = 5;
+export const E_BAD_CHECKSUM = 6;
+export const E_PROTOCOL = 7;
+
+export const W_NAME_SIZE = 1;
+export const W_SYMLINK_TOO_LONG = 2;
+export const W_DATA_ON_SPECIAL = 3;
+
+export const PATH_MAX = 4096;
+export const HEADER_SIZE = 110;
+export const SCAN_MAX = 65536;
+export const IN_SIZE = 65536 + 16;

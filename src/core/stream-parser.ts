@@ -1,0 +1,270 @@
+// Drives the WebAssembly core over one byte stream: copies metadata into the core on request,
+// hands bodies to the sink as subarrays of the input (never copied), turns ops into events.
+import * as A from "./abi.js";
+import { instantiateCore, type Core } from "./wasm.js";
+import { CpioxError, type ErrorCode, type Warning, type WarningCode } from "../errors.js";
+import { type Entry, printableName, typeOfMode } from "../entries.js";
+
+/** Receives a body as it streams; bytes are views into the input, valid only during the call. */
+export interface BodySink {
+  write(chunk: Uint8Array): void;
+  end(): void;
+}
+
+export interface ParserEvents {
+  /** A decoded entry; return a BodySink to receive its data (regular files), or null to skip it. */
+  entry(entry: Entry): BodySink | null;
+  /** Called after an entry's body is complete and verified. */
+  entryDone?(entry: Entry): void;
+  warn(w: Warning): void;
+}
+
+const SKIP_WARNINGS: Record<number, WarningCode> = {
+  [A.W_NAME_SIZE]: "CPIOX_NAME_SIZE",
+  [A.W_SYMLINK_TOO_LONG]: "CPIOX_SYMLINK_TOO_LONG",
+  [A.W_DATA_ON_SPECIAL]: "CPIOX_DATA_ON_SPECIAL",
+};
+
+const CORE_ERRORS: Record<number, [ErrorCode, string]> = {
+  [A.E_ODC_MAGIC]: ["CPIOX_ODC_MAGIC", "incorrect cpio method used: use -H newc option (magic 070707)"],
+  [A.E_NO_MAGIC]: ["CPIOX_BAD_MAGIC", "no cpio magic"],
+  [A.E_BAD_HEX]: ["CPIOX_BAD_HEADER", "damaged header: a field is not 8 hex digits"],
+  [A.E_BROKEN_PADDING]: ["CPIOX_BROKEN_PADDING", "broken padding: non-NUL byte at a misaligned offset"],
+  [A.E_NAME_NO_NUL]: ["CPIOX_NAME_NOT_TERMINATED", "malformed archive: name not NUL-terminated"],
+  [A.E_BAD_CHECKSUM]: ["CPIOX_BAD_CHECKSUM", "bad data checksum"],
+  [A.E_PROTOCOL]: ["CPIOX_INTERNAL", "core protocol violation"],
+};
+
+const enum Phase { Meta, Body, Skip, Stopped, Failed }
+
+export type StreamState = "rest" | "header" | "name" | "body" | "skip";
+
+export class StreamParser {
+  private readonly core: Core;
+  private phase = Phase.Meta;
+  private wantMin = 0;
+  private wantMax = 0;
+  private filled = 0;       // metadata bytes already copied into IN
+  private bodyLeft = 0;
+  private padLeft = 0;
+  private skipLeft = 0;
+  private sum = 0;
+  private summing = false;
+  private body: BodySink | null = null;
+  private current: Entry | null = null;
+  member = 0;
+  /** Entries decoded in the current stream, trailers excluded. */
+  entries = 0;
+  /** Stream offset just past the last complete entry (0 if none). */
+  lastEntryEnd = 0;
+
+  constructor(private readonly events: ParserEvents) {
+    this.core = instantiateCore();
+  }
+
+  /** Starts a stream at `offset` (alignment is relative to it) in one of the A.MODE_* modes. */
+  begin(offset: number, mode: number, member: number): void {
+    this.member = member;
+    this.entries = 0;
+    this.lastEntryEnd = offset;
+    this.filled = 0;
+    this.phase = Phase.Meta;
+    this.onOp(this.core.exports.begin(offset, mode));
+  }
+
+  /** Stream offset of the next byte to feed. */
+  get position(): number {
+    if (this.phase === Phase.Body) return this.core.exports.position() - this.bodyLeft - this.padLeft;
+    if (this.phase === Phase.Skip) return this.core.exports.position() - this.skipLeft;
+    return this.core.ctl[A.CTL_POS] + this.filled;
+  }
+
+  get stopped(): boolean { return this.phase === Phase.Stopped; }
+
+  /** Where the stream is if it ends now. */
+  get state(): StreamState {
+    if (this.phase === Phase.Body) return "body";
+    if (this.phase === Phase.Skip) return "skip";
+    if (this.core.exports.atRest()) return this.filled === 0 ? "rest" : "header";
+    return this.wantMin === A.HEADER_SIZE ? "header" : "name";
+  }
+
+  /**
+   * Feeds bytes. Returns how many were consumed: all of them, unless the core stopped at a
+   * byte that is neither a header nor padding (then `stopped` is true and the rest is the caller's).
+   */
+  push(chunk: Uint8Array): number {
+    const n = chunk.length;
+    let i = 0;
+    while (i < n) {
+      switch (this.phase) {
+        case Phase.Meta: {
+          const take = Math.min(n - i, this.wantMax - this.filled);
+          this.core.input.set(chunk.subarray(i, i + take), this.filled);
+          if (this.filled + take < this.wantMin) {
+            this.filled += take;
+            i += take;
+            break;
+          }
+          const before = this.filled;
+          this.filled = 0;
+          const op = this.core.exports.step(before + take);
+          i += this.core.ctl[A.CTL_CONSUMED] - before;
+          this.onOp(op);
+          if ((this.phase as Phase) === Phase.Stopped) return i;
+          break;
+        }
+        case Phase.Body: {
+          if (this.bodyLeft > 0) {
+            const take = Math.min(n - i, this.bodyLeft);
+            const part = chunk.subarray(i, i + take);
+            if (this.summing) this.sum = (this.sum + byteSum(part)) >>> 0;
+            this.body?.write(part);
+            this.bodyLeft -= take;
+            i += take;
+          } else {
+            const take = Math.min(n - i, this.padLeft);
+            this.padLeft -= take;
+            i += take;
+          }
+          if (this.bodyLeft === 0 && this.padLeft === 0) this.finishBody();
+          break;
+        }
+        case Phase.Skip: {
+          const take = Math.min(n - i, this.skipLeft);
+          this.skipLeft -= take;
+          i += take;
+          if (this.skipLeft === 0) this.onOp(this.core.exports.step(0));
+          break;
+        }
+        case Phase.Stopped:
+          return i;
+        default:
+          throw new CpioxError("CPIOX_INTERNAL", "push after a failure");
+      }
+    }
+    return i;
+  }
+
+  /** Resumes after a stop (the caller re-enters the stream at a header or padding). */
+  resume(mode: number): void {
+    this.begin(this.position, mode, this.member);
+  }
+
+  private finishBody(): void {
+    const entry = this.current!;
+    this.body?.end();
+    this.body = null;
+    this.phase = Phase.Meta;
+    const op = this.core.exports.bodyDone(this.sum);
+    if (op !== A.OP_ERROR) {
+      this.lastEntryEnd = this.core.exports.position();
+      this.events.entryDone?.(entry);
+    }
+    this.onOp(op);
+  }
+
+  private onOp(op: number): void {
+    const ctl = this.core.ctl;
+    switch (op) {
+      case A.OP_NEED:
+        this.phase = Phase.Meta;
+        this.wantMin = ctl[A.CTL_WANT_MIN];
+        this.wantMax = ctl[A.CTL_WANT_MAX];
+        return;
+      case A.OP_ENTRY:
+        return this.onEntry();
+      case A.OP_SKIP: {
+        const rec = this.core.rec;
+        const nameLen = rec[A.REC_NAME_LEN];
+        this.events.warn({
+          code: SKIP_WARNINGS[ctl[A.CTL_CODE]] ?? "CPIOX_DATA_ON_SPECIAL",
+          message: `entry skipped (mode ${rec[A.REC_MODE].toString(8)}, namesize ${rec[A.REC_NAMESIZE]}, filesize ${rec[A.REC_FILESIZE]})`,
+          offset: rec[A.REC_OFFSET],
+          member: this.member,
+          entry: nameLen > 0 ? printableName(this.core.input.subarray(0, nameLen)) : undefined,
+        });
+        this.lastEntryEnd = this.core.exports.position();
+        this.skipLeft = ctl[A.CTL_SKIP];
+        this.phase = Phase.Skip;
+        if (this.skipLeft === 0) this.onOp(this.core.exports.step(0));
+        return;
+      }
+      case A.OP_STOP:
+        this.phase = Phase.Stopped;
+        return;
+      case A.OP_ERROR: {
+        this.phase = Phase.Failed;
+        const [code, message] = CORE_ERRORS[ctl[A.CTL_CODE]] ?? ["CPIOX_INTERNAL", "unknown core error"];
+        const entry = this.current && ctl[A.CTL_CODE] === A.E_BAD_CHECKSUM ? this.current : null;
+        throw new CpioxError(code, message, {
+          offset: entry ? entry.offset : ctl[A.CTL_POS],
+          member: this.member,
+          entry: entry?.path,
+        });
+      }
+      default:
+        throw new CpioxError("CPIOX_INTERNAL", `unknown op ${op}`);
+    }
+  }
+
+  private onEntry(): void {
+    const rec = this.core.rec;
+    const input = this.core.input;
+    const flags = rec[A.REC_FLAGS];
+    const nameLen = rec[A.REC_NAME_LEN];
+    const name = Buffer.from(input.subarray(0, nameLen));
+    const mode = rec[A.REC_MODE];
+    const isSymlink = (mode & 0o170000) === 0o120000;
+    const linkAt = rec[A.REC_LINK_AT];
+    const entry: Entry = {
+      format: rec[A.REC_FORMAT] === 2 ? "crc" : "newc",
+      name,
+      path: printableName(name),
+      type: flags & A.F_TRAILER ? "trailer" : typeOfMode(mode),
+      mode,
+      ino: rec[A.REC_INO],
+      uid: rec[A.REC_UID],
+      gid: rec[A.REC_GID],
+      nlink: rec[A.REC_NLINK],
+      mtime: rec[A.REC_MTIME],
+      size: rec[A.REC_FILESIZE],
+      devMajor: rec[A.REC_DEV_MAJOR],
+      devMinor: rec[A.REC_DEV_MINOR],
+      rdevMajor: rec[A.REC_RDEV_MAJOR],
+      rdevMinor: rec[A.REC_RDEV_MINOR],
+      checksum: rec[A.REC_CHECKSUM],
+      linkTarget: isSymlink && !(flags & A.F_TRAILER)
+        ? Buffer.from(input.subarray(linkAt, linkAt + rec[A.REC_LINK_LEN])) : null,
+      offset: rec[A.REC_OFFSET],
+      member: this.member,
+    };
+    if (flags & A.F_MODE_HIGH_BITS) {
+      this.events.warn({
+        code: "CPIOX_MODE_HIGH_BITS",
+        message: `c_mode ${rec[A.REC_RAW_MODE].toString(8)} kept as ${mode.toString(8)}`,
+        offset: entry.offset, member: this.member, entry: entry.path,
+      });
+    }
+    this.current = entry;
+    if (entry.type !== "trailer") this.entries++;
+    this.bodyLeft = rec[A.REC_DATA_LEN];
+    this.padLeft = rec[A.REC_DATA_PAD];
+    this.sum = 0;
+    this.summing = (flags & A.F_CHECKSUM) !== 0 && entry.type === "file";
+    this.body = this.events.entry(entry);
+    if (flags & A.F_DISCARD_BODY) this.body = null;
+    this.phase = Phase.Body;
+    if (this.bodyLeft === 0 && this.padLeft === 0) this.finishBody();
+  }
+}
+
+// The 070702 "checksum": a 32-bit sum of the data bytes.
+export function byteSum(bytes: Uint8Array): number {
+  let s = 0;
+  const n = bytes.length;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) s += bytes[i] + bytes[i + 1] + bytes[i + 2] + bytes[i + 3];
+  for (; i < n; i++) s += bytes[i];
+  return s >>> 0;
+}

@@ -1,0 +1,58 @@
+// Loads the WebAssembly core (compiled once per process) and exposes typed views of its regions.
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { CTL_SLOTS, REC_SLOTS, IN_SIZE } from "./abi.js";
+
+export interface CoreExports {
+  memory: WebAssembly.Memory;
+  begin(offset: number, mode: number): number;
+  step(fed: number): number;
+  bodyDone(sum: number): number;
+  atRest(): number;
+  position(): number;
+  ctlAddress(): number;
+  recAddress(): number;
+  inAddress(): number;
+  [constant: string]: unknown;
+}
+
+export interface Core {
+  exports: CoreExports;
+  ctl: Float64Array;
+  rec: Float64Array;
+  input: Uint8Array;
+}
+
+let compiled: WebAssembly.Module | undefined;
+
+export function coreModule(): WebAssembly.Module {
+  if (!compiled) {
+    // From dist/src/core (built) or src/core (tests run the sources).
+    const candidates = ["../../../build/core.wasm", "../../build/core.wasm"].map(
+      (rel) => fileURLToPath(new URL(rel, import.meta.url)));
+    const path = candidates.find((p) => existsSync(p));
+    if (!path) throw new Error("cpiox: build/core.wasm is missing; run `npm run build`");
+    compiled = new WebAssembly.Module(readFileSync(path));
+  }
+  return compiled;
+}
+
+// Each parser gets its own instance: the core keeps one stream's state.
+export function instantiateCore(): Core {
+  const instance = new WebAssembly.Instance(coreModule(), {
+    env: {
+      abort(_msg: number, _file: number, line: number, col: number) {
+        throw new Error(`cpiox core aborted at ${line}:${col}`);
+      },
+    },
+  });
+  const exports = instance.exports as unknown as CoreExports;
+  // Memory is fixed (initial = maximum), so these views never detach.
+  const buf = exports.memory.buffer;
+  return {
+    exports,
+    ctl: new Float64Array(buf, exports.ctlAddress(), CTL_SLOTS),
+    rec: new Float64Array(buf, exports.recAddress(), REC_SLOTS),
+    input: new Uint8Array(buf, exports.inAddress(), IN_SIZE),
+  };
+}

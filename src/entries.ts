@@ -1,0 +1,55 @@
+// The entry record every sink consumes.
+
+export type EntryType =
+  | "file" | "directory" | "symlink" | "char" | "block" | "fifo" | "socket" | "unknown" | "trailer";
+
+export interface Entry {
+  format: "newc" | "crc";
+  /** The name exactly as stored (up to its first NUL); Linux names need not be UTF-8. */
+  name: Buffer;
+  /** The name as printable text (invalid UTF-8 bytes shown as \xNN). */
+  path: string;
+  type: EntryType;
+  /** The 16 bits of c_mode the kernel keeps (type and permission bits). */
+  mode: number;
+  ino: number;
+  uid: number;
+  gid: number;
+  nlink: number;
+  mtime: number;
+  /** c_filesize: for symlinks the target's length in the archive. */
+  size: number;
+  devMajor: number;
+  devMinor: number;
+  rdevMajor: number;
+  rdevMinor: number;
+  checksum: number;
+  /** Symlink target bytes (up to the first NUL), else null. */
+  linkTarget: Buffer | null;
+  /** Offset of the header in its stream: the input for plain archives, the decompressed stream otherwise. */
+  offset: number;
+  /** Index of the member that holds the entry. */
+  member: number;
+}
+
+export function typeOfMode(mode: number): EntryType {
+  switch (mode & 0o170000) {
+    case 0o100000: return "file";
+    case 0o040000: return "directory";
+    case 0o120000: return "symlink";
+    case 0o020000: return "char";
+    case 0o060000: return "block";
+    case 0o010000: return "fifo";
+    case 0o140000: return "socket";
+    default: return "unknown";
+  }
+}
+
+// Names are bytes; show valid UTF-8 as is and anything else as \xNN.
+export function printableName(name: Uint8Array): string {
+  const text = Buffer.from(name.buffer, name.byteOffset, name.byteLength).toString("utf8");
+  if (!text.includes("\uFFFD")) return text;
+  let out = "";
+  for (const b of name) out += b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, "0")}`;
+  return out;
+}

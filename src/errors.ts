@@ -1,0 +1,84 @@
+// Typed errors and warnings with stable codes; the README lists every code.
+
+export const ErrorCodes = {
+  CPIOX_ODC_MAGIC: "070707 (odc) archive; the kernel reads only newc/crc: use -H newc",
+  CPIOX_BAD_MAGIC: "no cpio magic where a header must start",
+  CPIOX_BAD_HEADER: "non-hex character in a header field",
+  CPIOX_BROKEN_PADDING: "non-NUL byte at a misaligned offset after an entry",
+  CPIOX_NAME_NOT_TERMINATED: "name or symlink not NUL-terminated at namesize-1",
+  CPIOX_BAD_CHECKSUM: "070702 entry whose data byte sum differs from its header",
+  CPIOX_JUNK_IN_MEMBER: "a byte that is neither a header nor NUL padding inside a compressed member",
+  CPIOX_INVALID_MAGIC: "unknown compression magic where a member should start",
+  CPIOX_UNSUPPORTED_COMPRESSION: "the compression is recognised but cpiox cannot decode it yet",
+  CPIOX_MEMBER_ENDS_MID_ENTRY: "a compressed member ended while an entry was incomplete",
+  CPIOX_CORRUPT_COMPRESSED: "the compressed stream is corrupt or truncated",
+  CPIOX_WRITE_FAILED: "writing a file's data failed",
+  CPIOX_BAD_ARGUMENT: "a command-line argument or option is invalid",
+  CPIOX_INPUT: "the input could not be read",
+  CPIOX_STRICT: "a warning was raised and --strict makes warnings fatal",
+  CPIOX_INTERNAL: "the core and the driver disagree (a bug in cpiox)",
+} as const;
+export type ErrorCode = keyof typeof ErrorCodes;
+
+export const WarningCodes = {
+  CPIOX_NAME_SIZE: "namesize 0 or larger than PATH_MAX (4096): entry skipped, as the kernel does",
+  CPIOX_SYMLINK_TOO_LONG: "symlink target longer than PATH_MAX (4096): entry skipped",
+  CPIOX_DATA_ON_SPECIAL: "a directory, device, FIFO, socket or trailer with data: entry skipped",
+  CPIOX_MODE_HIGH_BITS: "c_mode has bits above 0xFFFF; dropped like the kernel's 16-bit umode_t",
+  CPIOX_UNKNOWN_TYPE: "an entry with an unknown file type: nothing created (a conflicting object is still removed)",
+  CPIOX_TRUNCATED: "the input ends inside an entry of an uncompressed archive (the kernel stops silently)",
+  CPIOX_MISSING_PARENT: "the parent directory does not exist: entry skipped (use --make-parents)",
+  CPIOX_CREATE_FAILED: "the object could not be created (the kernel skips it silently)",
+  CPIOX_REPLACE_FAILED: "an existing object of another type could not be removed (non-empty directory)",
+  CPIOX_NOT_ROOT_OWNER: "not running as root: owners and groups are not set",
+  CPIOX_NOT_ROOT_DEVICE: "not running as root: character and block devices are not created",
+  CPIOX_DEVICE_NUMBER: "device number does not fit the kernel's 12-bit major / 20-bit minor; mangled like MKDEV",
+  CPIOX_ROOT_NAME: "an entry named like the root that is not a directory: skipped",
+  CPIOX_GZIP_CRC: "gzip CRC32 or size trailer does not match (the kernel does not check it)",
+  CPIOX_KERNEL_GZIP_FLAGS: "gzip header uses FEXTRA/FCOMMENT/FHCRC, which the kernel's gunzip cannot read",
+} as const;
+export type WarningCode = keyof typeof WarningCodes;
+
+export interface Where {
+  offset?: number;  // byte offset: in the input for plain archives, in the decompressed stream otherwise
+  member?: number;  // index of the member (0-based)
+  entry?: string;   // entry name as printable text
+}
+
+export class CpioxError extends Error {
+  readonly code: ErrorCode;
+  readonly offset?: number;
+  readonly member?: number;
+  readonly entry?: string;
+  constructor(code: ErrorCode, message: string, where: Where = {}) {
+    super(`${code}: ${message}${describeWhere(where)}`);
+    this.name = "CpioxError";
+    this.code = code;
+    this.offset = where.offset;
+    this.member = where.member;
+    this.entry = where.entry;
+  }
+}
+
+export interface Warning extends Where {
+  code: WarningCode;
+  message: string;
+}
+
+export type WarnHandler = (w: Warning) => void;
+
+export function describeWhere(w: Where): string {
+  const parts: string[] = [];
+  if (w.entry !== undefined) parts.push(`entry ${JSON.stringify(w.entry)}`);
+  if (w.member !== undefined) parts.push(`member ${w.member}`);
+  if (w.offset !== undefined) parts.push(`offset ${w.offset}`);
+  return parts.length ? ` (${parts.join(", ")})` : "";
+}
+
+// Routes warnings to the caller; with strict, the first warning becomes a CPIOX_STRICT error.
+export function makeWarner(onwarn: WarnHandler | undefined, strict: boolean): (w: Warning) => void {
+  return (w) => {
+    if (strict) throw new CpioxError("CPIOX_STRICT", `${w.code}: ${w.message}`, w);
+    onwarn?.(w);
+  };
+}

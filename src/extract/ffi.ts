@@ -1,0 +1,112 @@
+// The one place where system calls that node:fs lacks are bound (openat2, the *at family,
+// mknodat, statx). Every function returns -errno on failure instead of throwing.
+import koffi from "koffi";
+
+const libc = koffi.load("libc.so.6");
+
+const SYS_openat2 = 437; // x86_64 and aarch64 share this number
+
+const c = {
+  syscall: libc.func("long syscall(long number, ...)"),
+  openat: libc.func("int openat(int dirfd, const char *path, int flags, ...)"),
+  mkdirat: libc.func("int mkdirat(int dirfd, const char *path, uint32_t mode)"),
+  mknodat: libc.func("int mknodat(int dirfd, const char *path, uint32_t mode, uint64_t dev)"),
+  symlinkat: libc.func("int symlinkat(const char *target, int dirfd, const char *path)"),
+  linkat: libc.func("int linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags)"),
+  unlinkat: libc.func("int unlinkat(int dirfd, const char *path, int flags)"),
+  fchownat: libc.func("int fchownat(int dirfd, const char *path, uint32_t uid, uint32_t gid, int flags)"),
+  fchmodat: libc.func("int fchmodat(int dirfd, const char *path, uint32_t mode, int flags)"),
+  utimensat: libc.func("int utimensat(int dirfd, const char *path, void *times, int flags)"),
+  statx: libc.func("int statx(int dirfd, const char *path, int flags, uint32_t mask, void *buf)"),
+  readlinkat: libc.func("long readlinkat(int dirfd, const char *path, void *buf, size_t size)"),
+};
+
+export const O_RDONLY = 0o0;
+export const O_WRONLY = 0o1;
+export const O_CREAT = 0o100;
+export const O_TRUNC = 0o1000;
+export const O_DIRECTORY = 0o200000;
+export const O_NOFOLLOW = 0o400000;
+export const O_CLOEXEC = 0o2000000;
+export const O_PATH = 0o10000000;
+export const AT_FDCWD = -100;
+export const AT_SYMLINK_NOFOLLOW = 0x100;
+export const AT_REMOVEDIR = 0x200;
+export const AT_EMPTY_PATH = 0x1000;
+export const RESOLVE_NO_MAGICLINKS = 0x02;
+export const RESOLVE_IN_ROOT = 0x10;
+
+export const ENOENT = 2;
+export const EEXIST = 17;
+export const ENOTDIR = 20;
+export const ENOSYS = 38;
+export const ELOOP = 40;
+
+// A path argument: NUL-terminated bytes (Linux names need not be UTF-8).
+export type CPath = Buffer;
+export function cpath(bytes: Uint8Array | string): CPath {
+  const b = typeof bytes === "string" ? Buffer.from(bytes, "latin1") : bytes;
+  const out = Buffer.allocUnsafe(b.length + 1);
+  out.set(b, 0);
+  out[b.length] = 0;
+  return out;
+}
+
+function ret(r: number | bigint): number {
+  const n = Number(r);
+  return n < 0 ? -koffi.errno() : n;
+}
+
+export function openat2(dirfd: number, path: CPath, flags: number, resolve: number): number {
+  const how = Buffer.alloc(24);
+  how.writeBigUInt64LE(BigInt(flags), 0);
+  how.writeBigUInt64LE(0n, 8);
+  how.writeBigUInt64LE(BigInt(resolve), 16);
+  return ret(c.syscall(SYS_openat2, "int", dirfd, "const char *", path, "void *", how, "size_t", 24));
+}
+
+export function openat(dirfd: number, path: CPath, flags: number, mode = 0): number {
+  return ret(c.openat(dirfd, path, flags, "uint32_t", mode));
+}
+export const mkdirat = (dirfd: number, path: CPath, mode: number) => ret(c.mkdirat(dirfd, path, mode));
+export const mknodat = (dirfd: number, path: CPath, mode: number, dev: bigint) => ret(c.mknodat(dirfd, path, mode, dev));
+export const symlinkat = (target: CPath, dirfd: number, path: CPath) => ret(c.symlinkat(target, dirfd, path));
+export const linkat = (oldfd: number, oldpath: CPath, newfd: number, newpath: CPath) =>
+  ret(c.linkat(oldfd, oldpath, newfd, newpath, 0));
+export const unlinkat = (dirfd: number, path: CPath, flags: number) => ret(c.unlinkat(dirfd, path, flags));
+export const fchownat = (dirfd: number, path: CPath, uid: number, gid: number, flags: number) =>
+  ret(c.fchownat(dirfd, path, uid >>> 0, gid >>> 0, flags));
+export const fchmodat = (dirfd: number, path: CPath, mode: number, flags: number) =>
+  ret(c.fchmodat(dirfd, path, mode, flags));
+
+const timesBuf = Buffer.alloc(32);
+// Sets atime = mtime = seconds (nanoseconds 0), like the kernel's do_utime.
+export function utimensat(dirfd: number, path: CPath | null, seconds: number, flags: number): number {
+  timesBuf.writeBigInt64LE(BigInt(seconds), 0);
+  timesBuf.writeBigInt64LE(0n, 8);
+  timesBuf.writeBigInt64LE(BigInt(seconds), 16);
+  timesBuf.writeBigInt64LE(0n, 24);
+  return ret(c.utimensat(dirfd, path, timesBuf, flags));
+}
+
+const STATX_TYPE = 0x1;
+const statxBuf = Buffer.alloc(256);
+// The S_IFMT bits of the object at path (not following a final symlink), or -errno.
+export function typeAt(dirfd: number, path: CPath): number {
+  const r = ret(c.statx(dirfd, path, AT_SYMLINK_NOFOLLOW, STATX_TYPE, statxBuf));
+  if (r < 0) return r;
+  return statxBuf.readUInt16LE(0x1c) & 0o170000;
+}
+
+const linkBuf = Buffer.alloc(4097);
+export function readlinkat(dirfd: number, path: CPath): Buffer | number {
+  const r = ret(c.readlinkat(dirfd, path, linkBuf, linkBuf.length));
+  if (r < 0) return r;
+  return Buffer.from(linkBuf.subarray(0, r));
+}
+
+// glibc's makedev encoding.
+export function makedev(major: number, minor: number): bigint {
+  const ma = BigInt(major >>> 0), mi = BigInt(minor >>> 0);
+  return ((ma & 0xfffn) << 8n) | ((ma & ~0xfffn) << 32n) | (mi & 0xffn) | ((mi & ~0xffn) << 12n);
+}

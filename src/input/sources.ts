@@ -1,0 +1,49 @@
+// Input sources: a file path, "-" for stdin, or any async iterable of bytes; big reads.
+import { open } from "node:fs/promises";
+import { CpioxError } from "../errors.js";
+
+export type Source = string | AsyncIterable<Uint8Array> | Uint8Array;
+
+export const READ_CHUNK_SIZE = 1 << 20; // 1 MiB reads
+
+export interface SourceInfo {
+  chunks: AsyncIterable<Uint8Array>;
+  /** Total size when known (files). */
+  size?: number;
+  label: string;
+}
+
+export async function openSource(source: Source, chunkSize = READ_CHUNK_SIZE): Promise<SourceInfo> {
+  if (source instanceof Uint8Array) return { chunks: once(source), size: source.length, label: "<buffer>" };
+  if (typeof source !== "string") return { chunks: source, label: "<stream>" };
+  if (source === "-") return { chunks: process.stdin, label: "<stdin>" };
+  if (/^https?:\/\//i.test(source)) {
+    throw new CpioxError("CPIOX_BAD_ARGUMENT", `URLs are not supported yet: ${source}`);
+  }
+  let handle;
+  try {
+    handle = await open(source, "r");
+  } catch (e) {
+    throw new CpioxError("CPIOX_INPUT", `cannot open ${source}: ${(e as Error).message}`);
+  }
+  const size = (await handle.stat()).size;
+  return { chunks: readFile(handle, chunkSize), size, label: source };
+}
+
+async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield bytes;
+}
+
+async function* readFile(handle: import("node:fs/promises").FileHandle, chunkSize: number) {
+  try {
+    for (;;) {
+      // A fresh buffer per read: consumers may hold views of earlier chunks.
+      const buf = Buffer.allocUnsafe(chunkSize);
+      const { bytesRead } = await handle.read(buf, 0, chunkSize, null);
+      if (bytesRead === 0) return;
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,143 @@
+// gzip members with node:zlib's raw inflate on the thread pool. The gzip header and trailer are
+// parsed here, so the member's exact end is known and the kernel's header limits can be reported.
+import { createInflateRaw, crc32 } from "node:zlib";
+import { CpioxError } from "../../errors.js";
+import { readExactly } from "../../input/reader.js";
+import type { DecodeContext, MemberDecoder } from "./types.js";
+
+const INFLATE_CHUNK = 256 * 1024; // 16 KiB default halves throughput
+const FHCRC = 0x02, FEXTRA = 0x04, FNAME = 0x08, FCOMMENT = 0x10, FRESERVED = 0xe0;
+
+/** Length of the gzip header in bytes, 0 if more bytes are needed, or throws. */
+export function gzipHeaderLength(b: Uint8Array, atEnd: boolean, where: { offset: number; member: number }): number {
+  const corrupt = (why: string) => new CpioxError("CPIOX_CORRUPT_COMPRESSED", `gzip: ${why}`, where);
+  if (b.length < 10) {
+    if (atEnd) throw corrupt("truncated header");
+    return 0;
+  }
+  if (b[0] !== 0x1f || b[1] !== 0x8b) throw corrupt("not a gzip file (magic 1F 8B expected)");
+  if (b[2] !== 8) throw corrupt(`unknown compression method ${b[2]}`);
+  const flags = b[3];
+  if (flags & FRESERVED) throw corrupt(`reserved header flags ${flags.toString(16)}`);
+  let at = 10;
+  const more = () => {
+    if (atEnd) throw corrupt("truncated header");
+    return 0;
+  };
+  if (flags & FEXTRA) {
+    if (b.length < at + 2) return more();
+    at += 2 + (b[at] | (b[at + 1] << 8));
+  }
+  for (const flag of [FNAME, FCOMMENT]) {
+    if (!(flags & flag)) continue;
+    const nul = b.indexOf(0, at);
+    if (nul < 0) return more();
+    at = nul + 1;
+  }
+  if (flags & FHCRC) at += 2;
+  if (b.length < at) return more();
+  return at;
+}
+
+export const gzipDecoder: MemberDecoder = {
+  async *decode(ctx: DecodeContext) {
+    const { reader, member } = ctx;
+    const where = { offset: ctx.start, member };
+    // The header: grow the peek until it is complete.
+    let want = 512;
+    let headerLen = 0;
+    for (;;) {
+      const b = await reader.peek(want);
+      headerLen = gzipHeaderLength(b, b.length < want, where);
+      if (headerLen) {
+        if (b[3] & (FEXTRA | FCOMMENT | FHCRC)) {
+          ctx.warn({
+            code: "CPIOX_KERNEL_GZIP_FLAGS",
+            message: `gzip header flags 0x${b[3].toString(16)}: the kernel's gunzip handles only FNAME and would fail`,
+            ...where,
+          });
+        }
+        break;
+      }
+      want *= 4;
+    }
+    await readExactly(reader, headerLen);
+
+    const inflate = createInflateRaw({ chunkSize: INFLATE_CHUNK });
+    let fed = 0;
+    let keptStart = 0; // fed-offset of kept[0]
+    const kept: Uint8Array[] = []; // chunks not yet known to be consumed by the engine
+    let finished = false;
+    let pumpError: unknown = null;
+    const trim = () => {
+      while (kept.length && keptStart + kept[0].length <= inflate.bytesWritten) keptStart += kept.shift()!.length;
+    };
+    const pump = (async () => {
+      try {
+        while (!finished) {
+          const c = await reader.next();
+          if (!c) {
+            inflate.end();
+            return;
+          }
+          kept.push(c);
+          fed += c.length;
+          await new Promise<void>((resolve, reject) => {
+            inflate.write(c, (err) => (err ? reject(err) : resolve()));
+          });
+          trim();
+          // The engine refused input: the deflate stream ended inside what we fed.
+          if (inflate.bytesWritten < fed) {
+            finished = true;
+            inflate.end();
+          }
+        }
+      } catch (e) {
+        pumpError = e;
+        inflate.destroy(e as Error);
+      }
+    })();
+
+    let crc = 0;
+    let size = 0;
+    try {
+      for await (const out of inflate) {
+        crc = crc32(out, crc);
+        size += out.length;
+        yield out as Uint8Array;
+      }
+    } catch (e) {
+      finished = true;
+      throw new CpioxError("CPIOX_CORRUPT_COMPRESSED", `gzip: ${(e as Error).message}`, where);
+    } finally {
+      finished = true;
+    }
+    await pump;
+    if (pumpError) throw new CpioxError("CPIOX_CORRUPT_COMPRESSED", `gzip: ${(pumpError as Error).message}`, where);
+    // Give back what the engine did not consume, newest first.
+    trim();
+    const consumedInKept = inflate.bytesWritten - keptStart;
+    let skip = consumedInKept;
+    const rest: Uint8Array[] = [];
+    for (const c of kept) {
+      if (skip >= c.length) { skip -= c.length; continue; }
+      rest.push(c.subarray(skip));
+      skip = 0;
+    }
+    for (let i = rest.length - 1; i >= 0; i--) reader.unread(rest[i]);
+    const trailer = await readExactly(reader, 8);
+    if (trailer.length < 8) {
+      throw new CpioxError("CPIOX_CORRUPT_COMPRESSED", "gzip: truncated trailer (CRC32 and size)", where);
+    }
+    const view = new DataView(trailer.buffer, trailer.byteOffset, 8);
+    const wantCrc = view.getUint32(0, true);
+    const wantSize = view.getUint32(4, true);
+    if (wantCrc !== crc >>> 0 || wantSize !== size % 2 ** 32) {
+      ctx.warn({
+        code: "CPIOX_GZIP_CRC",
+        message: `gzip trailer says crc32 ${wantCrc.toString(16)} size ${wantSize}, data has ${(crc >>> 0).toString(16)} size ${size}`,
+        ...where,
+      });
+    }
+  },
+};

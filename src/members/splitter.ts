@@ -1,0 +1,135 @@
+// The kernel's outer loop (unpack_to_rootfs): zero padding, plain archives and compressed
+// members in any order; each compressed member must end on an entry boundary, and reading
+// resumes right after the bytes its decoder consumed.
+import { MODE_RESET, MODE_START, MODE_TOP } from "../core/abi.js";
+import { StreamParser, type BodySink, type ParserEvents } from "../core/stream-parser.js";
+import { CpioxError, type Warning } from "../errors.js";
+import type { Entry } from "../entries.js";
+import { ChunkReader } from "../input/reader.js";
+import { decoders } from "./decoders/index.js";
+import { sniffCompression, type CompressionName } from "./sniff.js";
+
+export interface MemberInfo {
+  index: number;
+  /** "cpio" for an uncompressed archive, else the compression. */
+  kind: "cpio" | CompressionName;
+  /** Input offsets: first byte of the member and one past its last byte. */
+  start: number;
+  end: number;
+  compressedSize: number;
+  uncompressedSize: number;
+  entries: number;
+}
+
+export interface ArchiveEvents extends ParserEvents {
+  memberStart?(m: MemberInfo): void;
+  memberEnd?(m: MemberInfo): void;
+}
+
+export interface ArchiveSummary {
+  members: MemberInfo[];
+  size: number;
+}
+
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, "0")).join(" ");
+}
+
+export async function readArchive(source: AsyncIterable<Uint8Array>, events: ArchiveEvents): Promise<ArchiveSummary> {
+  const reader = new ChunkReader(source);
+  const members: MemberInfo[] = [];
+  let plain: MemberInfo | null = null;
+  let compressed: MemberInfo | null = null;
+
+  const closePlain = (end: number) => {
+    if (!plain) return;
+    plain.end = end;
+    plain.compressedSize = plain.uncompressedSize = end - plain.start;
+    events.memberEnd?.(plain);
+    plain = null;
+  };
+
+  const parser: StreamParser = new StreamParser({
+    warn: (w: Warning) => events.warn(w),
+    entry(entry: Entry): BodySink | null {
+      if (!compressed && !plain) {
+        plain = { index: members.length, kind: "cpio", start: entry.offset, end: entry.offset,
+          compressedSize: 0, uncompressedSize: 0, entries: 0 };
+        members.push(plain);
+        parser.member = entry.member = plain.index;
+        events.memberStart?.(plain);
+      }
+      const m = (compressed ?? plain)!;
+      if (entry.type !== "trailer") m.entries++;
+      return events.entry(entry);
+    },
+    entryDone(entry: Entry) {
+      events.entryDone?.(entry);
+      // A trailer ends a plain archive; what follows is a new member.
+      if (entry.type === "trailer" && plain) closePlain(parser.lastEntryEnd);
+    },
+  });
+
+  let started = false; // the kernel's state machine leaves Start after the first archive
+  try {
+    parser.begin(0, MODE_TOP, 0);
+    for (;;) {
+      const chunk = await reader.next();
+      if (!chunk) break;
+      const used = parser.push(chunk);
+      if (plain) started = true;
+      if (!parser.stopped) continue;
+      reader.unread(chunk.subarray(used));
+      closePlain(parser.lastEntryEnd);
+      const start = reader.offset;
+      const head = await reader.peek(2);
+      const kind = sniffCompression(head);
+      const where = { offset: start, member: members.length };
+      if (!kind) {
+        throw new CpioxError("CPIOX_INVALID_MAGIC",
+          `invalid magic at start of compressed archive: bytes ${hex(head)}`, where);
+      }
+      const decoder = decoders[kind];
+      if (!decoder) {
+        throw new CpioxError("CPIOX_UNSUPPORTED_COMPRESSION",
+          `${kind} member (magic ${hex(head.subarray(0, 2))}): this build of cpiox cannot decompress ${kind} yet`, where);
+      }
+      const member: MemberInfo = { index: members.length, kind, start, end: start,
+        compressedSize: 0, uncompressedSize: 0, entries: 0 };
+      compressed = member;
+      members.push(member);
+      events.memberStart?.(member);
+      parser.begin(0, started ? MODE_RESET : MODE_START, member.index);
+      for await (const out of decoder.decode({ reader, start, member: member.index, warn: (w) => events.warn(w) })) {
+        member.uncompressedSize += out.length;
+        parser.push(out);
+        if (parser.stopped) {
+          throw new CpioxError("CPIOX_JUNK_IN_MEMBER", "junk within compressed archive",
+            { offset: parser.position, member: member.index });
+        }
+      }
+      if (parser.state !== "rest") {
+        throw new CpioxError("CPIOX_MEMBER_ENDS_MID_ENTRY",
+          `junk at the end of compressed archive: the ${kind} member ended inside an entry (${parser.state})`,
+          { offset: parser.position, member: member.index });
+      }
+      member.end = reader.offset;
+      member.compressedSize = member.end - member.start;
+      events.memberEnd?.(member);
+      compressed = null;
+      started = true;
+      parser.begin(reader.offset, MODE_TOP, members.length);
+    }
+    if (parser.state !== "rest") {
+      events.warn({
+        code: "CPIOX_TRUNCATED",
+        message: `input ends inside an entry (${parser.state}); the kernel stops here without an error`,
+        offset: parser.position, member: plain ? (plain as MemberInfo).index : members.length,
+      });
+      closePlain(reader.offset);
+    } else closePlain(parser.lastEntryEnd);
+    return { members, size: reader.offset };
+  } finally {
+    await reader.close();
+  }
+}
