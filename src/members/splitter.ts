@@ -24,6 +24,8 @@ export interface MemberInfo {
 export interface ArchiveEvents extends ParserEvents {
   memberStart?(m: MemberInfo): void;
   memberEnd?(m: MemberInfo): void;
+  /** Awaited after each chunk of input or decompressed output: lets a slow consumer push back. */
+  drain?(): Promise<void> | undefined;
 }
 
 export interface ArchiveSummary {
@@ -78,6 +80,7 @@ export async function readArchive(source: AsyncIterable<Uint8Array>, events: Arc
       if (!chunk) break;
       const used = parser.push(chunk);
       if (plain) started = true;
+      await events.drain?.();
       if (!parser.stopped) continue;
       reader.unread(chunk.subarray(used));
       closePlain(parser.lastEntryEnd);
@@ -103,6 +106,7 @@ export async function readArchive(source: AsyncIterable<Uint8Array>, events: Arc
       for await (const out of decoder.decode({ reader, start, member: member.index, warn: (w) => events.warn(w) })) {
         member.uncompressedSize += out.length;
         parser.push(out);
+        await events.drain?.();
         if (parser.stopped) {
           throw new CpioxError("CPIOX_JUNK_IN_MEMBER", "junk within compressed archive",
             { offset: parser.position, member: member.index });

@@ -1,0 +1,135 @@
+// The library API: extract, list, examine and an async iterator of entries over any source.
+import { mkdirSync, closeSync } from "node:fs";
+import { resolve } from "node:path";
+import { CpioxError, makeWarner, type Warning } from "./errors.js";
+import type { Entry } from "./entries.js";
+import { ExtractSink } from "./extract/sink.js";
+import * as ffi from "./extract/ffi.js";
+import { openSource, type Source } from "./input/sources.js";
+import { readArchive, type ArchiveEvents, type MemberInfo } from "./members/splitter.js";
+import { isPrivileged, type ExamineOptions, type ExtractOptions, type ListOptions } from "./options.js";
+
+export interface ExtractResult {
+  members: MemberInfo[];
+  entries: number;
+  files: number;
+  bytes: number;
+  warnings: number;
+  resolver: string;
+}
+
+export interface ExamineResult {
+  size: number;
+  members: MemberInfo[];
+  warnings: number;
+}
+
+function counted(opts: { onwarn?: (w: Warning) => void; strict?: boolean }) {
+  const counter = { warnings: 0 };
+  const warn = makeWarner((w) => {
+    counter.warnings++;
+    opts.onwarn?.(w);
+  }, opts.strict ?? false);
+  return { counter, warn };
+}
+
+export async function extract(source: Source, options: ExtractOptions): Promise<ExtractResult> {
+  const { counter, warn } = counted(options);
+  const root = resolve(options.cwd);
+  mkdirSync(root, { recursive: true });
+  const rootFd = ffi.openat(ffi.AT_FDCWD, ffi.cpath(root), ffi.O_PATH | ffi.O_DIRECTORY | ffi.O_CLOEXEC);
+  if (rootFd < 0) throw new CpioxError("CPIOX_BAD_ARGUMENT", `cannot open the extraction root ${root}`);
+  const privileged = isPrivileged();
+  const sink = new ExtractSink({
+    root, warn,
+    makeParents: options.makeParents ?? false,
+    preserveOwner: options.preserveOwner ?? privileged,
+    privileged,
+    resolver: options.resolver ?? "auto",
+  }, rootFd);
+  let entries = 0;
+  const events: ArchiveEvents = {
+    warn,
+    entry(e) {
+      if (e.type !== "trailer") entries++;
+      return sink.entry(e);
+    },
+  };
+  try {
+    const input = await openSource(source);
+    const summary = await readArchive(input.chunks, events);
+    return { members: summary.members, entries, files: sink.files, bytes: sink.bytes,
+      warnings: counter.warnings, resolver: sink.resolverKind };
+  } finally {
+    sink.finish();
+    closeSync(rootFd);
+  }
+}
+
+/** Every entry in order, with its metadata (bodies are read past). */
+export async function list(source: Source, options: ListOptions = {}): Promise<Entry[]> {
+  const out: Entry[] = [];
+  for await (const e of entries(source, options)) out.push(e);
+  return out;
+}
+
+export async function examine(source: Source, options: ExamineOptions = {}): Promise<ExamineResult> {
+  const { counter, warn } = counted(options);
+  const input = await openSource(source);
+  const summary = await readArchive(input.chunks, { warn, entry: () => null });
+  return { size: summary.size, members: summary.members, warnings: counter.warnings };
+}
+
+/**
+ * Entries as an async iterator; trailers are not yielded. The archive is read as the consumer
+ * pulls, so memory stays bounded however large the input.
+ */
+export async function* entries(source: Source, options: ListOptions = {}): AsyncGenerator<Entry> {
+  const { warn } = counted(options);
+  const input = await openSource(source);
+  let queue: Entry[] = [];
+  let wakeConsumer: (() => void) | null = null;
+  let wakeProducer: (() => void) | null = null;
+  let done = false;
+  let cancelled = false;
+  let failure: unknown = null;
+  const signal = () => {
+    wakeConsumer?.();
+    wakeConsumer = null;
+  };
+  // The reader waits after each chunk until the consumer has taken what it produced.
+  const run = readArchive(input.chunks, {
+    warn,
+    entry(e) {
+      if (e.type !== "trailer") queue.push(e);
+      return null;
+    },
+    drain() {
+      if (cancelled) return Promise.reject(new Error("consumer stopped"));
+      if (queue.length === 0) return undefined;
+      signal();
+      return new Promise<void>((r) => { wakeProducer = r; });
+    },
+  }).then(() => { done = true; }, (e) => { failure = e; done = true; }).finally(signal);
+  try {
+    for (;;) {
+      if (queue.length) {
+        const batch = queue;
+        queue = [];
+        yield* batch;
+        continue;
+      }
+      const resumeProducer = wakeProducer as (() => void) | null;
+      wakeProducer = null;
+      if (done) break;
+      const next = new Promise<void>((r) => { wakeConsumer = r; });
+      resumeProducer?.();
+      await next;
+    }
+    if (failure) throw failure;
+  } finally {
+    cancelled = true;
+    (wakeProducer as (() => void) | null)?.();
+    await run;
+  }
+}

@@ -1,0 +1,139 @@
+// The `cpiox` command, thin over the library API. Exit status: 0 clean, 1 warnings, 2 error.
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { extract, examine, entries } from "./api.js";
+import { CpioxError, describeWhere, type Warning } from "./errors.js";
+import { entryJson, longLine, membersTable } from "./format.js";
+
+const USAGE: Record<string, string> = {
+  main: `Usage: cpiox <command> [options]
+
+Commands:
+  extract ARCHIVE|- -C DIR   unpack an initramfs into DIR, as the kernel would
+  list ARCHIVE|-             list the entries
+  examine ARCHIVE|-          one row per member (plain archive or compressed stream)
+
+Run 'cpiox <command> --help' for the options of a command.
+Exit status: 0 clean, 1 finished with warnings, 2 error.`,
+  extract: `Usage: cpiox extract ARCHIVE|- -C DIR [options]
+
+  -C, --directory DIR   extraction root (created if missing); nothing outside it is touched
+  --make-parents        create missing parent directories (the kernel skips such entries)
+  --no-same-owner       do not set owners and groups (default as root: set them)
+  --resolver KIND       auto (default), openat2 or userspace
+  --strict              treat any warning as an error
+  -q, --quiet           no summary line
+  -h, --help            this help`,
+  list: `Usage: cpiox list ARCHIVE|- [options]
+
+  -v, --verbose         ls -l style lines
+  --json                one JSON object per entry per line
+  --strict              treat any warning as an error
+  -q, --quiet           print nothing but warnings and errors
+  -h, --help            this help`,
+  examine: `Usage: cpiox examine ARCHIVE|- [options]
+
+  --json                one JSON object with the members
+  --strict              treat any warning as an error
+  -q, --quiet           print nothing but warnings and errors
+  -h, --help            this help`,
+};
+
+const COMMON = {
+  strict: { type: "boolean" },
+  quiet: { type: "boolean", short: "q" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+const OPTIONS = {
+  extract: { ...COMMON, directory: { type: "string", short: "C" }, "make-parents": { type: "boolean" },
+    "no-same-owner": { type: "boolean" }, resolver: { type: "string" } },
+  list: { ...COMMON, verbose: { type: "boolean", short: "v" }, json: { type: "boolean" } },
+  examine: { ...COMMON, json: { type: "boolean" } },
+} satisfies Record<string, ParseArgsConfig["options"]>;
+
+type Command = keyof typeof OPTIONS;
+
+function formatWarning(w: Warning): string {
+  return `cpiox: warning ${w.code}: ${w.message}${describeWhere(w)}`;
+}
+
+export async function main(argv: string[], out = process.stdout, err = process.stderr): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === "-h" || command === "--help" || command === "help") {
+    out.write(USAGE.main + "\n");
+    return command ? 0 : 2;
+  }
+  if (!(command in OPTIONS)) {
+    err.write(`cpiox: unknown command ${JSON.stringify(command)}\n${USAGE.main}\n`);
+    return 2;
+  }
+  const cmd = command as Command;
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, options: OPTIONS[cmd], allowPositionals: true, strict: true });
+  } catch (e) {
+    err.write(`cpiox ${cmd}: ${(e as Error).message}\n${USAGE[cmd]}\n`);
+    return 2;
+  }
+  const v = parsed.values as Record<string, string | boolean | undefined>;
+  if (v.help) {
+    out.write(USAGE[cmd] + "\n");
+    return 0;
+  }
+  if (parsed.positionals.length !== 1) {
+    err.write(`cpiox ${cmd}: expected exactly one ARCHIVE (or - for stdin)\n${USAGE[cmd]}\n`);
+    return 2;
+  }
+  const source = parsed.positionals[0];
+  let warnings = 0;
+  const onwarn = (w: Warning) => {
+    warnings++;
+    err.write(formatWarning(w) + "\n");
+  };
+  const common = { onwarn, strict: Boolean(v.strict) };
+  try {
+    if (cmd === "extract") {
+      if (typeof v.directory !== "string") {
+        err.write(`cpiox extract: -C DIR is required\n${USAGE.extract}\n`);
+        return 2;
+      }
+      const resolver = (v.resolver ?? "auto") as string;
+      if (!["auto", "openat2", "userspace"].includes(resolver)) {
+        err.write(`cpiox extract: --resolver must be auto, openat2 or userspace\n`);
+        return 2;
+      }
+      const r = await extract(source, {
+        ...common, cwd: v.directory, makeParents: Boolean(v["make-parents"]),
+        preserveOwner: v["no-same-owner"] ? false : undefined,
+        resolver: resolver as "auto" | "openat2" | "userspace",
+      });
+      if (!v.quiet) {
+        out.write(`extracted ${r.entries} entries (${r.files} files, ${r.bytes} bytes) from ${r.members.length} member(s) into ${v.directory}\n`);
+      }
+    } else if (cmd === "list") {
+      let text = "";
+      for await (const e of entries(source, common)) {
+        if (v.quiet) continue;
+        text += (v.json ? JSON.stringify(entryJson(e)) : v.verbose ? longLine(e) : e.path) + "\n";
+        if (text.length > 65536) {
+          out.write(text);
+          text = "";
+        }
+      }
+      out.write(text);
+    } else {
+      const r = await examine(source, common);
+      if (!v.quiet) {
+        out.write(v.json ? JSON.stringify(r) + "\n" : `${membersTable(r.members)}\n${r.size} bytes, ${r.members.length} member(s)\n`);
+      }
+    }
+  } catch (e) {
+    if (e instanceof CpioxError) {
+      err.write(`cpiox: error ${e.message}\n`);
+      return 2;
+    }
+    err.write(`cpiox: ${(e as Error).stack ?? e}\n`);
+    return 2;
+  }
+  return warnings > 0 ? 1 : 0;
+}

@@ -1,0 +1,20 @@
+// The kernel's hard-link table: key (dev major, dev minor, ino, type) for entries with nlink >= 2,
+// cleared at every TRAILER!!! and at the end of the input.
+import type { Entry } from "../entries.js";
+
+export class HardLinkTable {
+  private readonly first = new Map<string, Buffer[]>();
+
+  /** The parts of the earlier instance, or undefined after remembering this one as the first. */
+  lookup(entry: Entry, parts: Buffer[]): Buffer[] | undefined {
+    if (entry.nlink < 2) return undefined;
+    const key = `${entry.devMajor}:${entry.devMinor}:${entry.ino}:${entry.mode & 0o170000}`;
+    const earlier = this.first.get(key);
+    if (!earlier) this.first.set(key, parts);
+    return earlier;
+  }
+
+  clear(): void {
+    this.first.clear();
+  }
+}

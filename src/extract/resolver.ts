@@ -1,0 +1,98 @@
+// Opens directories under the extraction root with chroot semantics: ".." stops at the root
+// and absolute symlink targets resolve inside it. openat2(RESOLVE_IN_ROOT) lets the kernel
+// enforce this; the userspace walk gives the same answers where openat2 is missing.
+import { closeSync } from "node:fs";
+import * as ffi from "./ffi.js";
+import { isDotDot, joinParts, splitName } from "./paths.js";
+
+export type ResolverKind = "openat2" | "userspace";
+
+const DIR_FLAGS = ffi.O_PATH | ffi.O_DIRECTORY | ffi.O_CLOEXEC;
+const MAX_SYMLINKS = 40; // the kernel's MAXSYMLINKS
+const MAX_CACHED_DIRS = 256;
+
+export class RootResolver {
+  readonly kind: ResolverKind;
+  private readonly cache = new Map<string, number>();
+  private retired: number[] = [];
+
+  constructor(readonly rootFd: number, kind: ResolverKind | "auto" = "auto") {
+    if (kind === "auto") {
+      const probe = ffi.openat2(rootFd, ffi.cpath("."), DIR_FLAGS, ffi.RESOLVE_IN_ROOT);
+      if (probe >= 0) closeSync(probe);
+      kind = probe >= 0 ? "openat2" : "userspace";
+    }
+    this.kind = kind;
+  }
+
+  /** An O_PATH fd of the directory at parts (empty: the root), or -errno. Owned by the cache. */
+  openDir(parts: readonly Buffer[]): number {
+    if (parts.length === 0) return this.rootFd;
+    const key = joinParts(parts).toString("latin1");
+    const hit = this.cache.get(key);
+    if (hit !== undefined) return hit;
+    const fd = this.kind === "openat2"
+      ? ffi.openat2(this.rootFd, ffi.cpath(key), DIR_FLAGS, ffi.RESOLVE_IN_ROOT | ffi.RESOLVE_NO_MAGICLINKS)
+      : this.walk(parts);
+    if (fd < 0) return fd;
+    if (this.cache.size >= MAX_CACHED_DIRS) this.invalidate();
+    this.cache.set(key, fd);
+    return fd;
+  }
+
+  /**
+   * Forget every resolved directory: called whenever an object that paths pass through may have
+   * changed. The fds stay open until release(), since the current entry may still be using one.
+   */
+  invalidate(): void {
+    for (const fd of this.cache.values()) this.retired.push(fd);
+    this.cache.clear();
+  }
+
+  /** Closes the fds of earlier invalidations; call between entries. */
+  release(): void {
+    for (const fd of this.retired) closeSync(fd);
+    this.retired = [];
+  }
+
+  close(): void {
+    this.invalidate();
+    this.release();
+  }
+
+  private walk(initial: readonly Buffer[]): number {
+    const stack: number[] = [this.rootFd];
+    const todo = [...initial];
+    let symlinks = 0;
+    const fail = (errno: number) => {
+      for (const fd of stack.slice(1)) closeSync(fd);
+      return errno;
+    };
+    while (todo.length) {
+      const part = todo.shift()!;
+      const cur = stack[stack.length - 1];
+      if (isDotDot(part)) {
+        if (stack.length > 1) closeSync(stack.pop()!);
+        continue;
+      }
+      const name = ffi.cpath(part);
+      const type = ffi.typeAt(cur, name);
+      if (type < 0) return fail(type);
+      if (type === 0o120000) {
+        if (++symlinks > MAX_SYMLINKS) return fail(-ffi.ELOOP);
+        const target = ffi.readlinkat(cur, name);
+        if (typeof target === "number") return fail(target);
+        if (target[0] === 0x2f) while (stack.length > 1) closeSync(stack.pop()!);
+        todo.unshift(...splitName(target));
+        continue;
+      }
+      if (type !== 0o040000) return fail(-ffi.ENOTDIR);
+      const fd = ffi.openat(cur, name, DIR_FLAGS | ffi.O_NOFOLLOW);
+      if (fd < 0) return fail(fd);
+      stack.push(fd);
+    }
+    if (stack.length === 1) return ffi.openat(this.rootFd, ffi.cpath("."), DIR_FLAGS);
+    for (const fd of stack.slice(1, -1)) closeSync(fd);
+    return stack[stack.length - 1];
+  }
+}

@@ -1,0 +1,316 @@
+// The filesystem sink: turns entries into objects under the root in the kernel's order
+// (remove a conflicting object, create, write, chown, chmod, times), never outside the root.
+import { closeSync, fchmodSync, fchownSync, ftruncateSync, futimesSync, utimesSync, writeSync } from "node:fs";
+import { CpioxError, type Warning, type WarningCode } from "../errors.js";
+import type { Entry } from "../entries.js";
+import type { BodySink } from "../core/stream-parser.js";
+import type { ArchiveEvents } from "../members/splitter.js";
+import * as ffi from "./ffi.js";
+import { HardLinkTable } from "./hardlinks.js";
+import { isDotDot, splitName } from "./paths.js";
+import { RootResolver, type ResolverKind } from "./resolver.js";
+
+const S_IFMT = 0o170000;
+const S_IFDIR = 0o040000;
+const PERMS = 0o7777;
+const UNCHANGED = 0xffffffff; // chown's "leave unchanged"
+
+export interface ExtractSinkOptions {
+  root: string;
+  warn(w: Warning): void;
+  makeParents: boolean;
+  preserveOwner: boolean;
+  privileged: boolean;
+  resolver: ResolverKind | "auto";
+}
+
+interface DeferredDir {
+  parts: Buffer[];
+  mtime: number;
+  mode: number | null; // exact mode to restore when it was relaxed for an unprivileged run
+}
+
+export class ExtractSink implements ArchiveEvents {
+  private readonly resolver: RootResolver;
+  private readonly links = new HardLinkTable();
+  private readonly deferred: DeferredDir[] = [];
+  private readonly warnedOnce = new Set<WarningCode>();
+  private openFd = -1;
+  files = 0;
+  bytes = 0;
+
+  constructor(private readonly opts: ExtractSinkOptions, rootFd: number) {
+    this.resolver = new RootResolver(rootFd, opts.resolver);
+  }
+
+  get resolverKind(): ResolverKind { return this.resolver.kind; }
+
+  warn(w: Warning): void { this.opts.warn(w); }
+
+  entry(e: Entry): BodySink | null {
+    this.resolver.release();
+    if (e.type === "trailer") {
+      this.links.clear();
+      return null;
+    }
+    const parts = splitName(e.name);
+    if (parts.length === 0 || isDotDot(parts[parts.length - 1])) return this.onDirItself(e, parts);
+    const dirFd = this.parentFd(e, parts.slice(0, -1));
+    if (dirFd < 0) return null;
+    const base = ffi.cpath(parts[parts.length - 1]);
+    switch (e.type) {
+      case "file": return this.file(e, parts, dirFd, base);
+      case "directory": return this.directory(e, parts, dirFd, base);
+      case "symlink": return this.symlink(e, dirFd, base);
+      case "char": case "block": case "fifo": case "socket": return this.special(e, parts, dirFd, base);
+      default:
+        this.cleanPath(e, dirFd, base, e.mode & S_IFMT);
+        this.warnAt(e, "CPIOX_UNKNOWN_TYPE", `mode ${e.mode.toString(8)}: nothing created`);
+        return null;
+    }
+  }
+
+  /** End of input: the kernel frees the link table and applies directory times, newest first. */
+  finish(): void {
+    if (this.openFd >= 0) {
+      closeSync(this.openFd);
+      this.openFd = -1;
+    }
+    this.links.clear();
+    this.resolver.invalidate();
+    for (let i = this.deferred.length - 1; i >= 0; i--) {
+      const d = this.deferred[i];
+      if (d.parts.length === 0) {
+        if (d.mode !== null) ffi.fchmodat(this.resolver.rootFd, ffi.cpath("."), d.mode, 0);
+        utimesSync(this.opts.root, d.mtime, d.mtime);
+        continue;
+      }
+      const dirFd = this.resolver.openDir(d.parts.slice(0, -1));
+      if (dirFd < 0) continue;
+      const base = ffi.cpath(d.parts[d.parts.length - 1]);
+      if (d.mode !== null && ffi.typeAt(dirFd, base) === S_IFDIR) ffi.fchmodat(dirFd, base, d.mode, 0);
+      ffi.utimensat(dirFd, base, d.mtime, ffi.AT_SYMLINK_NOFOLLOW);
+    }
+    this.deferred.length = 0;
+    this.resolver.close();
+  }
+
+  private parentFd(e: Entry, parents: Buffer[]): number {
+    let fd = this.resolver.openDir(parents);
+    if (fd >= 0) return fd;
+    if (this.opts.makeParents && fd === -ffi.ENOENT) fd = this.makeParents(parents);
+    if (fd >= 0) return fd;
+    this.warnAt(e, "CPIOX_MISSING_PARENT", `parent directory cannot be opened (${errnoName(-fd)}): entry skipped`);
+    return fd;
+  }
+
+  private makeParents(parents: Buffer[]): number {
+    for (let i = 1; i <= parents.length; i++) {
+      if (this.resolver.openDir(parents.slice(0, i)) >= 0) continue;
+      const up = this.resolver.openDir(parents.slice(0, i - 1));
+      if (up < 0) return up;
+      const r = ffi.mkdirat(up, ffi.cpath(parents[i - 1]), 0o755);
+      if (r < 0 && r !== -ffi.EEXIST) return r;
+    }
+    return this.resolver.openDir(parents);
+  }
+
+  /** The kernel's clean_path: remove what is at the path when its type differs (type 0: always). */
+  private cleanPath(e: Entry, dirFd: number, base: ffi.CPath, type: number): void {
+    const existing = ffi.typeAt(dirFd, base);
+    if (existing < 0 || (type !== 0 && existing === type)) return;
+    const r = ffi.unlinkat(dirFd, base, existing === S_IFDIR ? ffi.AT_REMOVEDIR : 0);
+    // What paths resolve through may have changed.
+    if (existing === S_IFDIR || existing === 0o120000) this.resolver.invalidate();
+    if (r < 0) this.warnAt(e, "CPIOX_REPLACE_FAILED", `cannot remove the existing object (${errnoName(-r)})`);
+  }
+
+  /** A hard link to an earlier instance, if the table has one; true when linked. */
+  private linkToEarlier(e: Entry, parts: Buffer[], dirFd: number, base: ffi.CPath): boolean | null {
+    const earlier = this.links.lookup(e, parts);
+    if (!earlier) return false;
+    this.cleanPath(e, dirFd, base, 0);
+    const oldDir = this.resolver.openDir(earlier.slice(0, -1));
+    const r = oldDir < 0 ? oldDir : ffi.linkat(oldDir, ffi.cpath(earlier[earlier.length - 1]), dirFd, base);
+    if (r < 0) {
+      this.warnAt(e, "CPIOX_CREATE_FAILED", `hard link failed (${errnoName(-r)}): entry skipped`);
+      return null;
+    }
+    return true;
+  }
+
+  private file(e: Entry, parts: Buffer[], dirFd: number, base: ffi.CPath): BodySink | null {
+    this.cleanPath(e, dirFd, base, e.mode & S_IFMT);
+    const linked = this.linkToEarlier(e, parts, dirFd, base);
+    if (linked === null) return null;
+    const flags = ffi.O_WRONLY | ffi.O_CREAT | ffi.O_NOFOLLOW | ffi.O_CLOEXEC | (linked ? 0 : ffi.O_TRUNC);
+    const fd = ffi.openat(dirFd, base, flags, e.mode & PERMS & 0o777);
+    if (fd < 0) {
+      this.warnAt(e, "CPIOX_CREATE_FAILED", `cannot open for writing (${errnoName(-fd)}): entry skipped`);
+      return null;
+    }
+    this.openFd = fd;
+    this.files++;
+    this.chown(e, () => fchownSync(fd, ...ids(e)));
+    fchmodSync(fd, e.mode & PERMS);
+    if (e.size > 0) ftruncateSync(fd, e.size);
+    const sink: BodySink = {
+      write: (chunk) => {
+        let off = 0;
+        try {
+          while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
+        } catch (err) {
+          throw new CpioxError("CPIOX_WRITE_FAILED", `write error: ${(err as Error).message}`,
+            { offset: e.offset, member: e.member, entry: e.path });
+        }
+        this.bytes += chunk.length;
+      },
+      end: () => {
+        futimesSync(fd, e.mtime, e.mtime);
+        closeSync(fd);
+        this.openFd = -1;
+      },
+    };
+    return sink;
+  }
+
+  private directory(e: Entry, parts: Buffer[], dirFd: number, base: ffi.CPath): null {
+    this.cleanPath(e, dirFd, base, S_IFDIR);
+    const r = ffi.mkdirat(dirFd, base, 0o700);
+    if (r < 0 && r !== -ffi.EEXIST) {
+      this.warnAt(e, "CPIOX_CREATE_FAILED", `mkdir failed (${errnoName(-r)})`);
+      return null;
+    }
+    const fd = ffi.openat(dirFd, base, ffi.O_RDONLY | ffi.O_DIRECTORY | ffi.O_NOFOLLOW | ffi.O_CLOEXEC);
+    if (fd < 0) {
+      this.warnAt(e, "CPIOX_CREATE_FAILED", `cannot open the directory (${errnoName(-fd)})`);
+      return null;
+    }
+    try {
+      this.applyDirMeta(e, fd, parts);
+    } finally {
+      closeSync(fd);
+    }
+    return null;
+  }
+
+  /** An entry naming the root itself ("." or "/"), or ending in "..": only a directory applies. */
+  private onDirItself(e: Entry, parts: Buffer[]): null {
+    if (e.type !== "directory") {
+      this.warnAt(e, "CPIOX_ROOT_NAME", `a ${e.type} cannot take the place of a directory: skipped`);
+      return null;
+    }
+    const pathFd = this.resolver.openDir(parts);
+    if (pathFd < 0) {
+      this.parentFd(e, parts);
+      return null;
+    }
+    const fd = ffi.openat(pathFd, ffi.cpath("."), ffi.O_RDONLY | ffi.O_DIRECTORY | ffi.O_CLOEXEC);
+    if (fd < 0) return null;
+    try {
+      // Keep the parts that name it, with ".." resolved away, for the deferred mtime.
+      this.applyDirMeta(e, fd, parts.some(isDotDot) ? null : parts);
+    } finally {
+      closeSync(fd);
+    }
+    return null;
+  }
+
+  private applyDirMeta(e: Entry, fd: number, parts: Buffer[] | null): void {
+    this.chown(e, () => fchownSync(fd, ...ids(e)));
+    // Unprivileged, a read-only directory would stop us filling it: keep owner rwx until the end.
+    const exact = e.mode & PERMS;
+    const relaxed = this.opts.privileged ? exact : exact | 0o700;
+    fchmodSync(fd, relaxed);
+    if (parts) this.deferred.push({ parts, mtime: e.mtime, mode: relaxed !== exact ? exact : null });
+  }
+
+  private symlink(e: Entry, dirFd: number, base: ffi.CPath): null {
+    this.cleanPath(e, dirFd, base, 0);
+    const target = e.linkTarget!;
+    if (target.length === 0) {
+      this.warnAt(e, "CPIOX_CREATE_FAILED", "empty symlink target: the kernel cannot create it");
+      return null;
+    }
+    const r = ffi.symlinkat(ffi.cpath(target), dirFd, base);
+    if (r < 0) {
+      this.warnAt(e, "CPIOX_CREATE_FAILED", `symlink failed (${errnoName(-r)})`);
+      return null;
+    }
+    this.resolver.invalidate();
+    this.chown(e, () => check(ffi.fchownat(dirFd, base, ...ids(e), ffi.AT_SYMLINK_NOFOLLOW)));
+    ffi.utimensat(dirFd, base, e.mtime, ffi.AT_SYMLINK_NOFOLLOW);
+    return null;
+  }
+
+  private special(e: Entry, parts: Buffer[], dirFd: number, base: ffi.CPath): null {
+    this.cleanPath(e, dirFd, base, e.mode & S_IFMT);
+    const linked = this.linkToEarlier(e, parts, dirFd, base);
+    if (linked !== false) return null;
+    const isDevice = e.type === "char" || e.type === "block";
+    if (isDevice && !this.opts.privileged) {
+      this.warnOnce(e, "CPIOX_NOT_ROOT_DEVICE", "device nodes need root: skipped");
+      return null;
+    }
+    let dev = 0n;
+    if (isDevice) {
+      if (e.rdevMajor > 0xfff || e.rdevMinor > 0xfffff) {
+        this.warnAt(e, "CPIOX_DEVICE_NUMBER", `device ${e.rdevMajor}:${e.rdevMinor} is mangled by MKDEV`);
+      }
+      const kdev = ((e.rdevMajor << 20) | e.rdevMinor) >>> 0; // the kernel's MKDEV in 32 bits
+      dev = ffi.makedev(kdev >>> 20, kdev & 0xfffff);
+    }
+    const r = ffi.mknodat(dirFd, base, (e.mode & S_IFMT) | (e.mode & PERMS & 0o777), dev);
+    // EEXIST: an object of the same type stays, like the kernel; its metadata is updated below.
+    if (r < 0 && r !== -ffi.EEXIST) {
+      this.warnAt(e, "CPIOX_CREATE_FAILED", `mknod failed (${errnoName(-r)})`);
+      return null;
+    }
+    this.chown(e, () => check(ffi.fchownat(dirFd, base, ...ids(e), ffi.AT_SYMLINK_NOFOLLOW)));
+    ffi.fchmodat(dirFd, base, e.mode & PERMS, 0);
+    ffi.utimensat(dirFd, base, e.mtime, ffi.AT_SYMLINK_NOFOLLOW);
+    return null;
+  }
+
+  private chown(e: Entry, apply: () => void): void {
+    if (!this.opts.preserveOwner) return;
+    if (!this.opts.privileged) {
+      const [uid, gid] = ids(e);
+      if ((uid !== -1 && uid !== process.getuid!()) || (gid !== -1 && gid !== process.getgid!())) {
+        this.warnOnce(e, "CPIOX_NOT_ROOT_OWNER", "owners and groups need root: left as the extracting user");
+      }
+      return;
+    }
+    try {
+      apply();
+    } catch {
+      // The kernel ignores chown failures too; nothing to add.
+    }
+  }
+
+  private warnAt(e: Entry, code: WarningCode, message: string): void {
+    this.opts.warn({ code, message, offset: e.offset, member: e.member, entry: e.path });
+  }
+
+  private warnOnce(e: Entry, code: WarningCode, message: string): void {
+    if (this.warnedOnce.has(code)) return;
+    this.warnedOnce.add(code);
+    this.warnAt(e, code, `${message} (reported once)`);
+  }
+}
+
+function ids(e: Entry): [number, number] {
+  return [e.uid === UNCHANGED ? -1 : e.uid, e.gid === UNCHANGED ? -1 : e.gid];
+}
+
+function check(r: number): void {
+  if (r < 0) throw new Error(errnoName(-r));
+}
+
+const ERRNO_NAMES: Record<number, string> = {
+  1: "EPERM", 2: "ENOENT", 13: "EACCES", 17: "EEXIST", 20: "ENOTDIR", 21: "EISDIR", 22: "EINVAL",
+  9: "EBADF", 28: "ENOSPC", 36: "ENAMETOOLONG", 39: "ENOTEMPTY", 40: "ELOOP", 18: "EXDEV", 30: "EROFS",
+};
+export function errnoName(errno: number): string {
+  return ERRNO_NAMES[errno] ?? `errno ${errno}`;
+}

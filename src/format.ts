@@ -1,0 +1,57 @@
+// Text renderings shared by the CLI: ls -l style lines, JSON objects, the members table.
+import type { Entry } from "./entries.js";
+import type { MemberInfo } from "./members/splitter.js";
+
+const TYPE_CHAR: Record<string, string> = {
+  file: "-", directory: "d", symlink: "l", char: "c", block: "b", fifo: "p", socket: "s", unknown: "?",
+};
+
+export function modeString(e: Entry): string {
+  const m = e.mode;
+  const bit = (mask: number, ch: string) => (m & mask ? ch : "-");
+  const exec = (x: number, special: number, on: string, off: string) =>
+    m & special ? (m & x ? on : off) : m & x ? "x" : "-";
+  return (TYPE_CHAR[e.type] ?? "?") +
+    bit(0o400, "r") + bit(0o200, "w") + exec(0o100, 0o4000, "s", "S") +
+    bit(0o040, "r") + bit(0o020, "w") + exec(0o010, 0o2000, "s", "S") +
+    bit(0o004, "r") + bit(0o002, "w") + exec(0o001, 0o1000, "t", "T");
+}
+
+export function longLine(e: Entry): string {
+  const when = new Date(e.mtime * 1000).toISOString().slice(0, 16).replace("T", " ");
+  const size = e.type === "char" || e.type === "block" ? `${e.rdevMajor}, ${e.rdevMinor}` : String(e.size);
+  const target = e.linkTarget ? ` -> ${e.linkTarget.toString("utf8")}` : "";
+  return `${modeString(e)} ${String(e.nlink).padStart(3)} ${String(e.uid).padStart(5)} ${String(e.gid).padStart(5)} ${size.padStart(10)} ${when} ${e.path}${target}`;
+}
+
+export function entryJson(e: Entry): Record<string, unknown> {
+  const utf8 = !e.path.includes("\\x") || e.name.toString("utf8") === e.path;
+  return {
+    name: e.path,
+    ...(utf8 ? {} : { nameHex: e.name.toString("hex") }),
+    type: e.type,
+    mode: e.mode & 0o7777,
+    uid: e.uid,
+    gid: e.gid,
+    nlink: e.nlink,
+    mtime: e.mtime,
+    size: e.size,
+    ino: e.ino,
+    dev: [e.devMajor, e.devMinor],
+    ...(e.type === "char" || e.type === "block" ? { rdev: [e.rdevMajor, e.rdevMinor] } : {}),
+    ...(e.linkTarget ? { target: e.linkTarget.toString("utf8") } : {}),
+    format: e.format,
+    member: e.member,
+    offset: e.offset,
+  };
+}
+
+export function membersTable(members: MemberInfo[]): string {
+  const rows = [["#", "start", "end", "kind", "compressed", "uncompressed", "entries"]];
+  for (const m of members) {
+    rows.push([String(m.index), String(m.start), String(m.end), m.kind,
+      String(m.compressedSize), String(m.uncompressedSize), String(m.entries)]);
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => (i === 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ")).join("\n");
+}

@@ -1,0 +1,31 @@
+// One documented options interface per command, with defaults and validation.
+import type { WarnHandler } from "./errors.js";
+import type { ResolverKind } from "./extract/resolver.js";
+
+export interface CommonOptions {
+  /** Receives every warning (skipped entries, kernel quirks, privilege limits). */
+  onwarn?: WarnHandler;
+  /** Any warning becomes a CPIOX_STRICT error. */
+  strict?: boolean;
+}
+
+export interface ExtractOptions extends CommonOptions {
+  /** The extraction root (created if missing). Nothing outside it is ever touched. */
+  cwd: string;
+  /** Create missing parent directories (mode 0755) instead of skipping the entry like the kernel. */
+  makeParents?: boolean;
+  /** Set owners and groups from the archive. Default: when running as root. */
+  preserveOwner?: boolean;
+  /**
+   * How paths are confined to the root: "openat2" (the kernel's RESOLVE_IN_ROOT), "userspace"
+   * (an equivalent walk for kernels without openat2) or "auto" (default: openat2 when available).
+   */
+  resolver?: ResolverKind | "auto";
+}
+
+export type ListOptions = CommonOptions;
+export type ExamineOptions = CommonOptions;
+
+export function isPrivileged(): boolean {
+  return typeof process.getuid === "function" && process.getuid() === 0;
+}
