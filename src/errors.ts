@@ -33,7 +33,7 @@ export const WarningCodes = {
   CPIOX_NOT_ROOT_OWNER: "not running as root: owners and groups are not set",
   CPIOX_NOT_ROOT_DEVICE: "not running as root: character and block devices are not created",
   CPIOX_DEVICE_NUMBER: "device number does not fit the kernel's 12-bit major / 20-bit minor; mangled like MKDEV",
-  CPIOX_ROOT_NAME: "an entry named like the root that is not a directory: skipped",
+  CPIOX_DIRECTORY_NAME: "a non-directory entry whose name ends in \"/\", \".\" or \"..\" (it names a directory): skipped",
   CPIOX_GZIP_CRC: "gzip CRC32 or size trailer does not match (the kernel does not check it)",
   CPIOX_KERNEL_GZIP_FLAGS: "gzip header uses FEXTRA/FCOMMENT/FHCRC, which the kernel's gunzip cannot read",
 } as const;

@@ -79,6 +79,13 @@ export class StreamParser {
     return this.core.ctl[A.CTL_POS] + this.filled;
   }
 
+  /** Header offset of the entry in progress (meaningful when state is not "rest"). */
+  get entryStart(): number {
+    if (this.phase === Phase.Body && this.current) return this.current.offset;
+    if (this.phase === Phase.Meta && this.core.exports.atRest()) return this.core.ctl[A.CTL_POS];
+    return this.core.rec[A.REC_OFFSET];
+  }
+
   get stopped(): boolean { return this.phase === Phase.Stopped; }
 
   /** Where the stream is if it ends now. */

@@ -15,6 +15,19 @@ export function splitName(name: Uint8Array): Buffer[] {
   return parts;
 }
 
+/** True when the name's last component is "." or "..": it names an existing directory. */
+export function namesDirectoryItself(name: Uint8Array): boolean {
+  const n = name.length;
+  const last = name.lastIndexOf(0x2f) + 1;
+  const len = n - last;
+  return (len === 1 && name[last] === 0x2e) || (len === 2 && name[last] === 0x2e && name[last + 1] === 0x2e);
+}
+
+/** A trailing "/" is accepted by mkdir but makes any other create fail. */
+export function endsWithSlash(name: Uint8Array): boolean {
+  return name.length > 0 && name[name.length - 1] === 0x2f;
+}
+
 export function isDotDot(part: Uint8Array): boolean {
   return part.length === 2 && part[0] === 0x2e && part[1] === 0x2e;
 }

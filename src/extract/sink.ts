@@ -7,7 +7,7 @@ import type { BodySink } from "../core/stream-parser.js";
 import type { ArchiveEvents } from "../members/splitter.js";
 import * as ffi from "./ffi.js";
 import { HardLinkTable } from "./hardlinks.js";
-import { isDotDot, splitName } from "./paths.js";
+import { endsWithSlash, isDotDot, namesDirectoryItself, splitName } from "./paths.js";
 import { RootResolver, type ResolverKind } from "./resolver.js";
 
 const S_IFMT = 0o170000;
@@ -54,7 +54,8 @@ export class ExtractSink implements ArchiveEvents {
       return null;
     }
     const parts = splitName(e.name);
-    if (parts.length === 0 || isDotDot(parts[parts.length - 1])) return this.onDirItself(e, parts);
+    if (parts.length === 0 || namesDirectoryItself(e.name)) return this.onDirItself(e, parts);
+    if (endsWithSlash(e.name) && e.type !== "directory") return this.refuseDirectoryName(e);
     const dirFd = this.parentFd(e, parts.slice(0, -1));
     if (dirFd < 0) return null;
     const base = ffi.cpath(parts[parts.length - 1]);
@@ -194,12 +195,9 @@ export class ExtractSink implements ArchiveEvents {
     return null;
   }
 
-  /** An entry naming the root itself ("." or "/"), or ending in "..": only a directory applies. */
+  /** A name ending in "/", "." or ".." (or the root itself): only a directory entry applies, to that directory. */
   private onDirItself(e: Entry, parts: Buffer[]): null {
-    if (e.type !== "directory") {
-      this.warnAt(e, "CPIOX_ROOT_NAME", `a ${e.type} cannot take the place of a directory: skipped`);
-      return null;
-    }
+    if (e.type !== "directory") return this.refuseDirectoryName(e);
     const pathFd = this.resolver.openDir(parts);
     if (pathFd < 0) {
       this.parentFd(e, parts);
@@ -213,6 +211,11 @@ export class ExtractSink implements ArchiveEvents {
     } finally {
       closeSync(fd);
     }
+    return null;
+  }
+
+  private refuseDirectoryName(e: Entry): null {
+    this.warnAt(e, "CPIOX_DIRECTORY_NAME", `the name ends in "/", "." or ".." but the entry is a ${e.type}: skipped`);
     return null;
   }
 

@@ -114,8 +114,8 @@ export async function readArchive(source: AsyncIterable<Uint8Array>, events: Arc
       }
       if (parser.state !== "rest") {
         throw new CpioxError("CPIOX_MEMBER_ENDS_MID_ENTRY",
-          `junk at the end of compressed archive: the ${kind} member ended inside an entry (${parser.state})`,
-          { offset: parser.position, member: member.index });
+          `junk at the end of compressed archive: the ${kind} member ended at ${parser.position} inside the entry starting at ${parser.entryStart} (in its ${parser.state})`,
+          { offset: parser.entryStart, member: member.index });
       }
       member.end = reader.offset;
       member.compressedSize = member.end - member.start;
@@ -127,8 +127,8 @@ export async function readArchive(source: AsyncIterable<Uint8Array>, events: Arc
     if (parser.state !== "rest") {
       events.warn({
         code: "CPIOX_TRUNCATED",
-        message: `input ends inside an entry (${parser.state}); the kernel stops here without an error`,
-        offset: parser.position, member: plain ? (plain as MemberInfo).index : members.length,
+        message: `input ends at ${parser.position} inside the entry (in its ${parser.state}); the kernel stops here without an error`,
+        offset: parser.entryStart, member: plain ? (plain as MemberInfo).index : members.length,
       });
       closePlain(reader.offset);
     } else closePlain(parser.lastEntryEnd);
