@@ -85,7 +85,7 @@ export async function readArchive(source: AsyncIterable<Uint8Array>, events: Arc
       reader.unread(chunk.subarray(used));
       closePlain(parser.lastEntryEnd);
       const start = reader.offset;
-      const head = await reader.peek(2);
+      const head = await reader.peek(8); // two decide; eight are quoted in errors
       const kind = sniffCompression(head);
       const where = { offset: start, member: members.length };
       if (!kind) {
