@@ -43,7 +43,7 @@ export async function extract(source: Source, options: ExtractOptions): Promise<
   const sink = new ExtractSink({
     root, warn,
     makeParents: options.makeParents ?? false,
-    preserveOwner: options.preserveOwner ?? privileged,
+    preserveOwner: options.preserveOwner ?? true,
     privileged,
     resolver: options.resolver ?? "auto",
   }, rootFd);

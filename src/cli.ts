@@ -18,7 +18,8 @@ Exit status: 0 clean, 1 finished with warnings, 2 error.`,
 
   -C, --directory DIR   extraction root (created if missing); nothing outside it is touched
   --make-parents        create missing parent directories (the kernel skips such entries)
-  --no-same-owner       do not set owners and groups (default as root: set them)
+  --no-same-owner       do not set owners and groups (default: set them; without
+                        root they are skipped with one warning)
   --resolver KIND       auto (default), openat2 or userspace
   --strict              treat any warning as an error
   -q, --quiet           no summary line

@@ -14,7 +14,7 @@ export interface ExtractOptions extends CommonOptions {
   cwd: string;
   /** Create missing parent directories (mode 0755) instead of skipping the entry like the kernel. */
   makeParents?: boolean;
-  /** Set owners and groups from the archive. Default: when running as root. */
+  /** Set owners and groups from the archive (default true; without root they are skipped with one warning). */
   preserveOwner?: boolean;
   /**
    * How paths are confined to the root: "openat2" (the kernel's RESOLVE_IN_ROOT), "userspace"

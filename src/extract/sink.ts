@@ -167,6 +167,8 @@ export class ExtractSink implements ArchiveEvents {
         this.bytes += chunk.length;
       },
       end: () => {
+        // Writing as a non-root user clears setuid/setgid (no CAP_FSETID): set them again.
+        if (e.mode & 0o6000 && !this.opts.privileged) fchmodSync(fd, e.mode & PERMS);
         futimesSync(fd, e.mtime, e.mtime);
         closeSync(fd);
         this.openFd = -1;

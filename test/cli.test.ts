@@ -1,0 +1,141 @@
+// The cpiox command as a user runs it: help, exit statuses, list/examine/extract output.
+import { spawnSync } from "node:child_process";
+import { chmodSync, lstatSync, readFileSync, writeFileSync, existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { archive } from "./helpers/newc.js";
+import { tempDir } from "./helpers/tmp.js";
+
+const BIN = join(import.meta.dirname, "../bin/cpiox.js");
+const isRoot = process.getuid!() === 0;
+
+function cpiox(args: string[], opts: { input?: Buffer; user?: boolean } = {}) {
+  const cmd = opts.user ? "setpriv" : process.execPath;
+  const argv = opts.user
+    ? ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, BIN, ...args]
+    : [BIN, ...args];
+  const r = spawnSync(cmd, argv, { input: opts.input, encoding: "utf8" });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const sample = Buffer.concat([
+  archive([{ name: "early", mode: 0o40755 }, { name: "early/ucode.bin", data: "UCODE" }]),
+  gzipSync(archive([
+    { name: "bin", mode: 0o40755, mtime: 1700000000 },
+    { name: "bin/sh", mode: 0o104755, data: "#!/bin/sh\n", uid: 0, gid: 0, mtime: 1700000000 },
+    { name: "bin/ln", mode: 0o120777, data: "sh" },
+    { name: "dev", mode: 0o40755 },
+    { name: "dev/console", mode: 0o20600, rdevMajor: 5, rdevMinor: 1 },
+    { name: "dev/initctl", mode: 0o10600 },
+    { name: "owned", data: "o", uid: 1234, gid: 5678 },
+    { name: "ro", mode: 0o40555 },
+    { name: "ro/inside", data: "written before the mode" },
+  ])),
+]);
+
+function sampleFile(): string {
+  const f = join(tempDir(), "sample.img");
+  writeFileSync(f, sample);
+  return f;
+}
+
+describe("cpiox CLI", () => {
+  it("--help for the command and each subcommand", () => {
+    expect(cpiox(["--help"]).stdout).toContain("Usage: cpiox <command>");
+    for (const c of ["extract", "list", "examine"]) {
+      const r = cpiox([c, "--help"]);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain(`Usage: cpiox ${c}`);
+    }
+  });
+
+  it("usage errors exit 2", () => {
+    expect(cpiox([]).status).toBe(2);
+    expect(cpiox(["frobnicate"]).status).toBe(2);
+    expect(cpiox(["extract", sampleFile()]).stderr).toContain("-C DIR is required");
+    expect(cpiox(["list", "--bogus", "x"]).status).toBe(2);
+    const missing = cpiox(["list", "/nonexistent/image"]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain("CPIOX_INPUT");
+  });
+
+  it("list, list -v and list --json", () => {
+    const f = sampleFile();
+    const plain = cpiox(["list", f]);
+    expect(plain.status).toBe(0);
+    expect(plain.stdout.split("\n").filter(Boolean)).toEqual([
+      "early", "early/ucode.bin", "bin", "bin/sh", "bin/ln", "dev", "dev/console", "dev/initctl", "owned", "ro", "ro/inside",
+    ]);
+    const long = cpiox(["list", "-v", f]).stdout;
+    expect(long).toMatch(/^-rwsr-xr-x +1 +0 +0 +10 2023-11-14 22:13 bin\/sh$/m);
+    expect(long).toMatch(/^lrwxrwxrwx .* bin\/ln -> sh$/m);
+    expect(long).toMatch(/^crw------- .* 5, 1 .* dev\/console$/m);
+    const json = cpiox(["list", "--json", f]).stdout.trim().split("\n").map((l) => JSON.parse(l));
+    expect(json[3]).toMatchObject({ name: "bin/sh", type: "file", mode: 0o4755, size: 10, member: 1 });
+    expect(json[4]).toMatchObject({ name: "bin/ln", type: "symlink", target: "sh" });
+  });
+
+  it("list reads stdin with -", () => {
+    const r = cpiox(["list", "-"], { input: sample });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("early/ucode.bin");
+  });
+
+  it("examine prints one row per member; --json one object", () => {
+    const f = sampleFile();
+    const r = cpiox(["examine", f]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^0 +0 +\d+ +cpio +\d+ +\d+ +2$/m);
+    expect(r.stdout).toMatch(/^1 +\d+ +\d+ +gzip +\d+ +\d+ +9$/m);
+    const j = JSON.parse(cpiox(["examine", "--json", f]).stdout);
+    expect(j.members.map((m: { kind: string }) => m.kind)).toEqual(["cpio", "gzip"]);
+    expect(j.size).toBe(sample.length);
+  });
+
+  it.skipIf(!isRoot)("extract as root: everything, exit 0", () => {
+    const dir = join(tempDir(), "new-root");
+    const r = cpiox(["extract", sampleFile(), "-C", dir]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("extracted 11 entries");
+    expect(lstatSync(join(dir, "dev/console")).isCharacterDevice()).toBe(true);
+    expect(lstatSync(join(dir, "owned")).uid).toBe(1234);
+    expect(lstatSync(join(dir, "ro")).mode & 0o7777).toBe(0o555);
+  });
+
+  it.skipIf(!isRoot)("extract without root: privileged steps skipped with one warning per kind, exit 1", () => {
+    const base = tempDir();
+    chmodSync(base, 0o777);
+    const f = join(base, "sample.img");
+    writeFileSync(f, sample);
+    const dir = join(base, "user-root");
+    const r = cpiox(["extract", f, "-C", dir], { user: true });
+    expect(r.status).toBe(1);
+    const codes = [...r.stderr.matchAll(/warning (CPIOX_\w+)/g)].map((m) => m[1]);
+    expect(codes.sort()).toEqual(["CPIOX_NOT_ROOT_DEVICE", "CPIOX_NOT_ROOT_OWNER"]);
+    expect(existsSync(join(dir, "dev/console"))).toBe(false);
+    expect(lstatSync(join(dir, "dev/initctl")).isFIFO()).toBe(true);
+    expect(lstatSync(join(dir, "owned")).uid).toBe(65534);
+    // A read-only directory is filled, then gets its exact mode.
+    expect(readFileSync(join(dir, "ro/inside"), "latin1")).toBe("written before the mode");
+    expect(lstatSync(join(dir, "ro")).mode & 0o7777).toBe(0o555);
+    expect(lstatSync(join(dir, "bin/sh")).mode & 0o7777).toBe(0o4755);
+  });
+
+  it("--strict makes a warning fatal (exit 2); errors name code, member and offset", () => {
+    const f = join(tempDir(), "w.img");
+    writeFileSync(f, archive([{ name: "d", mode: 0o40755, data: "x" }]));
+    const dir = tempDir();
+    expect(cpiox(["extract", f, "-C", dir]).status).toBe(1);
+    const strict = cpiox(["extract", "--strict", f, "-C", tempDir()]);
+    expect(strict.status).toBe(2);
+    expect(strict.stderr).toContain("CPIOX_STRICT");
+    const bad = join(tempDir(), "bad.img");
+    writeFileSync(bad, Buffer.concat([archive([{ name: "a" }]), Buffer.from("JUNKJUNK")]));
+    const e = cpiox(["list", bad]);
+    expect(e.status).toBe(2);
+    expect(e.stderr).toMatch(/CPIOX_INVALID_MAGIC.*member 1, offset 236/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
