@@ -35,7 +35,8 @@ export class ExtractSink implements ArchiveEvents {
   private readonly links = new HardLinkTable();
   private readonly deferred: DeferredDir[] = [];
   private readonly warnedOnce = new Set<WarningCode>();
-  private openFd = -1;
+  /** The file whose body is streaming, and its declared size. */
+  private open: { fd: number; size: number } | null = null;
   files = 0;
   bytes = 0;
 
@@ -73,9 +74,11 @@ export class ExtractSink implements ArchiveEvents {
 
   /** End of input: the kernel frees the link table and applies directory times, newest first. */
   finish(): void {
-    if (this.openFd >= 0) {
-      closeSync(this.openFd);
-      this.openFd = -1;
+    if (this.open) {
+      // Input ended inside the body: leave the declared size, as the kernel's pre-truncate does.
+      ftruncateSync(this.open.fd, this.open.size);
+      closeSync(this.open.fd);
+      this.open = null;
     }
     this.links.clear();
     this.resolver.invalidate();
@@ -150,11 +153,12 @@ export class ExtractSink implements ArchiveEvents {
       this.warnAt(e, "CPIOX_CREATE_FAILED", `cannot open for writing (${errnoName(-fd)}): entry skipped`);
       return null;
     }
-    this.openFd = fd;
+    this.open = { fd, size: e.size };
     this.files++;
     this.chown(e, () => fchownSync(fd, ...ids(e)));
     fchmodSync(fd, e.mode & PERMS);
-    if (e.size > 0) ftruncateSync(fd, e.size);
+    // A new or O_TRUNC'd file grows as it is written; a linked instance may hold longer data.
+    if (linked && e.size > 0) ftruncateSync(fd, e.size);
     const sink: BodySink = {
       write: (chunk) => {
         let off = 0;
@@ -171,7 +175,7 @@ export class ExtractSink implements ArchiveEvents {
         if (e.mode & 0o6000 && !this.opts.privileged) fchmodSync(fd, e.mode & PERMS);
         futimesSync(fd, e.mtime, e.mtime);
         closeSync(fd);
-        this.openFd = -1;
+        this.open = null;
       },
     };
     return sink;

@@ -4,7 +4,7 @@ import { CpioxError } from "../errors.js";
 
 export type Source = string | AsyncIterable<Uint8Array> | Uint8Array;
 
-export const READ_CHUNK_SIZE = 1 << 20; // 1 MiB reads
+export const READ_CHUNK_SIZE = 1 << 20; // 1 MiB reads: 256 KiB and 4 MiB measured no faster
 
 export interface SourceInfo {
   chunks: AsyncIterable<Uint8Array>;
@@ -34,16 +34,26 @@ async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
   yield bytes;
 }
 
+// Keeps one read in flight while the consumer works on the previous chunk.
 async function* readFile(handle: import("node:fs/promises").FileHandle, chunkSize: number) {
+  const readNext = async () => {
+    // A fresh buffer per read: consumers may hold views of earlier chunks.
+    const buf = Buffer.allocUnsafe(chunkSize);
+    const { bytesRead } = await handle.read(buf, 0, chunkSize, null);
+    return buf.subarray(0, bytesRead);
+  };
+  let pending: Promise<Buffer> | null = null;
   try {
+    pending = readNext();
     for (;;) {
-      // A fresh buffer per read: consumers may hold views of earlier chunks.
-      const buf = Buffer.allocUnsafe(chunkSize);
-      const { bytesRead } = await handle.read(buf, 0, chunkSize, null);
-      if (bytesRead === 0) return;
-      yield buf.subarray(0, bytesRead);
+      const chunk = await pending;
+      pending = null;
+      if (chunk.length === 0) return;
+      pending = readNext();
+      yield chunk;
     }
   } finally {
+    await pending?.catch(() => undefined);
     await handle.close();
   }
 }
