@@ -143,3 +143,12 @@ describe.each(CHUNK_SIZES)("members, chunks of %s", (chunk) => {
     expect(readdirSync(dir).sort()).toEqual(["bin", "etc"]);
   });
 });
+
+it("a gzip header that never ends (FNAME without NUL) is refused at GZIP_HEADER_MAX", async () => {
+  const { GZIP_HEADER_MAX } = await import("../src/members/decoders/gzip.js");
+  const header = Buffer.from([0x1f, 0x8b, 8, 0x08, 0, 0, 0, 0, 0, 3]);
+  const img = Buffer.concat([header, Buffer.alloc(GZIP_HEADER_MAX + 10, 0x41)]);
+  const r = await listBytes(img, 65536);
+  expect(r.error?.code).toBe("CPIOX_CORRUPT_COMPRESSED");
+  expect(r.error?.message).toContain("header longer");
+});

@@ -24,6 +24,7 @@ const c = {
 export const O_RDONLY = 0o0;
 export const O_WRONLY = 0o1;
 export const O_CREAT = 0o100;
+export const O_EXCL = 0o200;
 export const O_TRUNC = 0o1000;
 export const O_DIRECTORY = 0o200000;
 export const O_NOFOLLOW = 0o400000;

@@ -1,6 +1,6 @@
 // The filesystem sink: turns entries into objects under the root in the kernel's order
 // (remove a conflicting object, create, write, chown, chmod, times), never outside the root.
-import { closeSync, fchmodSync, fchownSync, ftruncateSync, futimesSync, utimesSync, writeSync } from "node:fs";
+import { closeSync, readFileSync, fchmodSync, fchownSync, ftruncateSync, futimesSync, utimesSync, writeSync } from "node:fs";
 import { CpioxError, type Warning, type WarningCode } from "../errors.js";
 import type { Entry } from "../entries.js";
 import type { BodySink } from "../core/stream-parser.js";
@@ -12,6 +12,8 @@ import { RootResolver, type ResolverKind } from "./resolver.js";
 
 const S_IFMT = 0o170000;
 const S_IFDIR = 0o040000;
+const S_IFREG = 0o100000;
+const FILE_FLAGS = ffi.O_NOFOLLOW | ffi.O_CLOEXEC;
 const PERMS = 0o7777;
 const UNCHANGED = 0xffffffff; // chown's "leave unchanged"
 
@@ -37,6 +39,7 @@ export class ExtractSink implements ArchiveEvents {
   private readonly warnedOnce = new Set<WarningCode>();
   /** The file whose body is streaming, and its declared size. */
   private open: { fd: number; size: number } | null = null;
+  private readonly umask = processUmask();
   files = 0;
   bytes = 0;
 
@@ -129,26 +132,26 @@ export class ExtractSink implements ArchiveEvents {
     if (r < 0) this.warnAt(e, "CPIOX_REPLACE_FAILED", `cannot remove the existing object (${errnoName(-r)})`);
   }
 
-  /** A hard link to an earlier instance, if the table has one; true when linked. */
-  private linkToEarlier(e: Entry, parts: Buffer[], dirFd: number, base: ffi.CPath): boolean | null {
-    const earlier = this.links.lookup(e, parts);
-    if (!earlier) return false;
+  /** The kernel's maybe_link: a hard link to the earlier instance (whatever is at the path goes first). */
+  private linkTo(e: Entry, earlier: Buffer[], dirFd: number, base: ffi.CPath): boolean {
     this.cleanPath(e, dirFd, base, 0);
     const oldDir = this.resolver.openDir(earlier.slice(0, -1));
     const r = oldDir < 0 ? oldDir : ffi.linkat(oldDir, ffi.cpath(earlier[earlier.length - 1]), dirFd, base);
-    if (r < 0) {
-      this.warnAt(e, "CPIOX_CREATE_FAILED", `hard link failed (${errnoName(-r)}): entry skipped`);
-      return null;
-    }
-    return true;
+    if (r < 0) this.warnAt(e, "CPIOX_CREATE_FAILED", `hard link failed (${errnoName(-r)}): entry skipped`);
+    return r >= 0;
   }
 
   private file(e: Entry, parts: Buffer[], dirFd: number, base: ffi.CPath): BodySink | null {
-    this.cleanPath(e, dirFd, base, e.mode & S_IFMT);
-    const linked = this.linkToEarlier(e, parts, dirFd, base);
-    if (linked === null) return null;
-    const flags = ffi.O_WRONLY | ffi.O_CREAT | ffi.O_NOFOLLOW | ffi.O_CLOEXEC | (linked ? 0 : ffi.O_TRUNC);
-    const fd = ffi.openat(dirFd, base, flags, e.mode & PERMS & 0o777);
+    const earlier = this.links.lookup(e, parts);
+    const perm = e.mode & PERMS;
+    // Fast path: nothing at the path yet, so the kernel's clean_path would do nothing.
+    let fd = earlier ? -1 : ffi.openat(dirFd, base, ffi.O_WRONLY | ffi.O_CREAT | ffi.O_EXCL | FILE_FLAGS, perm & 0o777);
+    const fresh = fd >= 0;
+    if (!fresh) {
+      this.cleanPath(e, dirFd, base, S_IFREG);
+      if (earlier && !this.linkTo(e, earlier, dirFd, base)) return null;
+      fd = ffi.openat(dirFd, base, ffi.O_WRONLY | ffi.O_CREAT | FILE_FLAGS | (earlier ? 0 : ffi.O_TRUNC), perm & 0o777);
+    }
     if (fd < 0) {
       this.warnAt(e, "CPIOX_CREATE_FAILED", `cannot open for writing (${errnoName(-fd)}): entry skipped`);
       return null;
@@ -156,9 +159,10 @@ export class ExtractSink implements ArchiveEvents {
     this.open = { fd, size: e.size };
     this.files++;
     this.chown(e, () => fchownSync(fd, ...ids(e)));
-    fchmodSync(fd, e.mode & PERMS);
+    // A fresh file already has its mode unless the umask took bits or special bits are wanted.
+    if (!fresh || perm & 0o7000 || perm & this.umask) fchmodSync(fd, perm);
     // A new or O_TRUNC'd file grows as it is written; a linked instance may hold longer data.
-    if (linked && e.size > 0) ftruncateSync(fd, e.size);
+    if (earlier && e.size > 0) ftruncateSync(fd, e.size);
     const sink: BodySink = {
       write: (chunk) => {
         let off = 0;
@@ -254,8 +258,11 @@ export class ExtractSink implements ArchiveEvents {
 
   private special(e: Entry, parts: Buffer[], dirFd: number, base: ffi.CPath): null {
     this.cleanPath(e, dirFd, base, e.mode & S_IFMT);
-    const linked = this.linkToEarlier(e, parts, dirFd, base);
-    if (linked !== false) return null;
+    const earlier = this.links.lookup(e, parts);
+    if (earlier) {
+      this.linkTo(e, earlier, dirFd, base);
+      return null;
+    }
     const isDevice = e.type === "char" || e.type === "block";
     if (isDevice && !this.opts.privileged) {
       this.warnOnce(e, "CPIOX_NOT_ROOT_DEVICE", "device nodes need root: skipped");
@@ -322,4 +329,15 @@ const ERRNO_NAMES: Record<number, string> = {
 };
 export function errnoName(errno: number): string {
   return ERRNO_NAMES[errno] ?? `errno ${errno}`;
+}
+
+// The umask without changing it (process.umask() with no argument is deprecated).
+function processUmask(): number {
+  try {
+    const m = /^Umask:\s*([0-7]+)$/m.exec(readFileSync("/proc/self/status", "latin1"));
+    if (m) return parseInt(m[1], 8);
+  } catch {
+    // fall through: assume the worst, so modes are always set explicitly
+  }
+  return 0o777;
 }

@@ -6,6 +6,8 @@ import { readExactly } from "../../input/reader.js";
 import type { DecodeContext, MemberDecoder } from "./types.js";
 
 const INFLATE_CHUNK = 256 * 1024; // 16 KiB default halves throughput
+/** A gzip header (with FEXTRA, FNAME, FCOMMENT) larger than this is refused: it is buffered whole. */
+export const GZIP_HEADER_MAX = 1 << 20;
 const FHCRC = 0x02, FEXTRA = 0x04, FNAME = 0x08, FCOMMENT = 0x10, FRESERVED = 0xe0;
 
 /** Length of the gzip header in bytes, 0 if more bytes are needed, or throws. */
@@ -49,6 +51,9 @@ export const gzipDecoder: MemberDecoder = {
     for (;;) {
       const b = await reader.peek(want);
       headerLen = gzipHeaderLength(b, b.length < want, where);
+      if (!headerLen && want >= GZIP_HEADER_MAX) {
+        throw new CpioxError("CPIOX_CORRUPT_COMPRESSED", `gzip: header longer than ${GZIP_HEADER_MAX} bytes`, where);
+      }
       if (headerLen) {
         if (b[3] & (FEXTRA | FCOMMENT | FHCRC)) {
           ctx.warn({
@@ -59,7 +64,7 @@ export const gzipDecoder: MemberDecoder = {
         }
         break;
       }
-      want *= 4;
+      want = Math.min(want * 4, GZIP_HEADER_MAX);
     }
     await readExactly(reader, headerLen);
 

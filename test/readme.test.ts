@@ -1,0 +1,11 @@
+// The README documents every warning and error code the code can raise.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { expect, it } from "vitest";
+import { ErrorCodes, WarningCodes } from "../src/errors.js";
+
+it("every error and warning code is documented in the README", () => {
+  const readme = readFileSync(join(import.meta.dirname, "../README.md"), "utf8");
+  const missing = [...Object.keys(ErrorCodes), ...Object.keys(WarningCodes)].filter((c) => !readme.includes(`\`${c}\``));
+  expect(missing).toEqual([]);
+});
