@@ -95,7 +95,7 @@ async function main() {
       const gnu = kind === "plain"
         ? timeRun("cpio", "cpio", ["-idmu", "--quiet", "--no-absolute-filenames", "<", img], { root })
         : timeRun("cpio", "gzip", ["-dc", img, "|", "cpio", "-idmu", "--quiet", "--no-absolute-filenames"], { root });
-      rows.push([kind, "cpiox", cpiox], [kind, "bsdtar -xpf", bsdtar], [kind, kind === "plain" ? "cpio -idmu" : "gzip -dc | cpio -idmu", gnu]);
+      rows.push([kind, "cpiox", cpiox], [kind, "bsdtar -xpf", bsdtar], [kind, kind === "plain" ? "cpio -idmu" : "gzip -dc \\| cpio -idmu", gnu]);
       console.log(`${kind}: cpiox ${(mb / cpiox).toFixed(0)} MB/s | bsdtar ${(mb / bsdtar).toFixed(0)} MB/s (cpiox ${(bsdtar / cpiox).toFixed(2)}x) | GNU cpio ${(mb / gnu).toFixed(0)} MB/s (cpiox ${(gnu / cpiox).toFixed(2)}x)`);
     }
     console.log(`\n| input | tool | seconds | MB/s (uncompressed) | cpiox speed ÷ this tool |\n|---|---|---:|---:|---:|`);
