@@ -12,6 +12,8 @@ export const ErrorCodes = {
   CPIOX_UNSUPPORTED_COMPRESSION: "the compression is recognised but cpiox cannot decode it yet",
   CPIOX_MEMBER_ENDS_MID_ENTRY: "a compressed member ended while an entry was incomplete",
   CPIOX_CORRUPT_COMPRESSED: "the compressed stream is corrupt or truncated",
+  CPIOX_TOO_LARGE: "more archive data than --max-size allows (decompression-bomb guard)",
+  CPIOX_RATIO_EXCEEDED: "a compressed member expands more than --max-ratio allows (decompression-bomb guard)",
   CPIOX_WRITE_FAILED: "writing a file's data failed",
   CPIOX_BAD_ARGUMENT: "a command-line argument or option is invalid",
   CPIOX_INPUT: "the input could not be read",
@@ -35,6 +37,9 @@ export const WarningCodes = {
   CPIOX_DEVICE_NUMBER: "device number does not fit the kernel's 12-bit major / 20-bit minor; mangled like MKDEV",
   CPIOX_DIRECTORY_NAME: "a non-directory entry whose name ends in \"/\", \".\" or \"..\" (it names a directory): skipped",
   CPIOX_GZIP_CRC: "gzip CRC32 or size trailer does not match (the kernel does not check it)",
+  CPIOX_KERNEL_XZ_CHECK: "xz stream with a check type other than crc32 or none, which the kernel refuses",
+  CPIOX_KERNEL_LZ4_FRAME: "an lz4 frame-format member (04 22 4D 18); the kernel reads only the legacy format (lz4 -l)",
+  CPIOX_KERNEL_LZO: "an lzop container the kernel would misread (checksum count, block size, filter or extra field)",
   CPIOX_KERNEL_GZIP_FLAGS: "gzip header uses FEXTRA/FCOMMENT/FHCRC, which the kernel's gunzip cannot read",
 } as const;
 export type WarningCode = keyof typeof WarningCodes;

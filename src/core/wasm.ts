@@ -23,29 +23,36 @@ export interface Core {
   input: Uint8Array;
 }
 
-let compiled: WebAssembly.Module | undefined;
+const compiled = new Map<string, WebAssembly.Module>();
 
-export function coreModule(): WebAssembly.Module {
-  if (!compiled) {
+/** A module of build/ (compiled once per process). */
+export function wasmModule(name: "core" | "codecs"): WebAssembly.Module {
+  let mod = compiled.get(name);
+  if (!mod) {
     // From dist/src/core (built) or src/core (tests run the sources).
-    const candidates = ["../../../build/core.wasm", "../../build/core.wasm"].map(
+    const candidates = [`../../../build/${name}.wasm`, `../../build/${name}.wasm`].map(
       (rel) => fileURLToPath(new URL(rel, import.meta.url)));
     const path = candidates.find((p) => existsSync(p));
-    if (!path) throw new Error("cpiox: build/core.wasm is missing; run `npm run build`");
-    compiled = new WebAssembly.Module(readFileSync(path));
+    if (!path) throw new Error(`cpiox: build/${name}.wasm is missing; run \`npm run build\``);
+    mod = new WebAssembly.Module(readFileSync(path));
+    compiled.set(name, mod);
   }
-  return compiled;
+  return mod;
 }
+
+export const coreModule = () => wasmModule("core");
+
+export const wasmImports = {
+  env: {
+    abort(_msg: number, _file: number, line: number, col: number) {
+      throw new Error(`cpiox wasm aborted at ${line}:${col}`);
+    },
+  },
+};
 
 // Each parser gets its own instance: the core keeps one stream's state.
 export function instantiateCore(): Core {
-  const instance = new WebAssembly.Instance(coreModule(), {
-    env: {
-      abort(_msg: number, _file: number, line: number, col: number) {
-        throw new Error(`cpiox core aborted at ${line}:${col}`);
-      },
-    },
-  });
+  const instance = new WebAssembly.Instance(coreModule(), wasmImports);
   const exports = instance.exports as unknown as CoreExports;
   // Memory is fixed (initial = maximum), so these views never detach.
   const buf = exports.memory.buffer;

@@ -83,3 +83,17 @@ export async function skipBytes(reader: ChunkReader, n: number): Promise<number>
   }
   return n - left;
 }
+
+/** Copies exactly n bytes into dest (fewer only at the end of input); returns how many. */
+export async function readInto(reader: ChunkReader, dest: Uint8Array, n: number): Promise<number> {
+  let got = 0;
+  while (got < n) {
+    const c = await reader.next();
+    if (!c) break;
+    const take = Math.min(c.length, n - got);
+    dest.set(c.subarray(0, take), got);
+    got += take;
+    if (take < c.length) reader.unread(c.subarray(take));
+  }
+  return got;
+}

@@ -7,6 +7,7 @@ import { CpioxError, type Warning } from "../errors.js";
 import type { Entry } from "../entries.js";
 import { ChunkReader } from "../input/reader.js";
 import { decoders } from "./decoders/index.js";
+import type { ContainerFacts } from "./decoders/types.js";
 import { sniffCompression, type CompressionName } from "./sniff.js";
 
 export interface MemberInfo {
@@ -19,7 +20,22 @@ export interface MemberInfo {
   compressedSize: number;
   uncompressedSize: number;
   entries: number;
+  /** What the container header says (compressed members). */
+  container?: ContainerFacts;
 }
+
+export interface ArchiveLimits {
+  /** Total bytes of cpio data (plain and decompressed) allowed; 0 = no limit. */
+  maxSize?: number;
+  /** Uncompressed:compressed ratio allowed per compressed member; 0 = no limit. */
+  maxRatio?: number;
+}
+
+/** Defaults of the decompression-bomb guard (documented in the README). */
+export const DEFAULT_MAX_SIZE = 32 * 2 ** 30;
+export const DEFAULT_MAX_RATIO = 1000;
+/** The ratio is judged only once a member has produced this much: small members may compress well. */
+export const RATIO_GRACE = 16 * 2 ** 20;
 
 export interface ArchiveEvents extends ParserEvents {
   memberStart?(m: MemberInfo): void;
@@ -37,7 +53,18 @@ function hex(bytes: Uint8Array): string {
   return Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, "0")).join(" ");
 }
 
-export async function readArchive(source: AsyncIterable<Uint8Array>, events: ArchiveEvents): Promise<ArchiveSummary> {
+export async function readArchive(
+  source: AsyncIterable<Uint8Array>, events: ArchiveEvents, limits: ArchiveLimits = {},
+): Promise<ArchiveSummary> {
+  const maxSize = limits.maxSize ?? DEFAULT_MAX_SIZE;
+  const maxRatio = limits.maxRatio ?? DEFAULT_MAX_RATIO;
+  let total = 0; // cpio bytes seen, plain and decompressed
+  const checkSize = (added: number, where: { offset: number; member: number }) => {
+    total += added;
+    if (maxSize > 0 && total > maxSize) {
+      throw new CpioxError("CPIOX_TOO_LARGE", `more than --max-size ${maxSize} bytes of archive data`, where);
+    }
+  };
   const reader = new ChunkReader(source);
   const members: MemberInfo[] = [];
   let plain: MemberInfo | null = null;
@@ -79,6 +106,7 @@ export async function readArchive(source: AsyncIterable<Uint8Array>, events: Arc
       const chunk = await reader.next();
       if (!chunk) break;
       const used = parser.push(chunk);
+      checkSize(used, { offset: reader.offset - chunk.length, member: members.length });
       if (plain) started = true;
       await events.drain?.();
       if (!parser.stopped) continue;
@@ -103,8 +131,19 @@ export async function readArchive(source: AsyncIterable<Uint8Array>, events: Arc
       members.push(member);
       events.memberStart?.(member);
       parser.begin(0, started ? MODE_RESET : MODE_START, member.index);
-      for await (const out of decoder.decode({ reader, start, member: member.index, warn: (w) => events.warn(w) })) {
+      const ctx = {
+        reader, start, member: member.index, warn: (w: Warning) => events.warn(w),
+        describe: (facts: ContainerFacts) => { member.container = { ...member.container, ...facts }; },
+      };
+      for await (const out of decoder.decode(ctx)) {
         member.uncompressedSize += out.length;
+        checkSize(out.length, { offset: start, member: member.index });
+        const ratio = member.uncompressedSize / Math.max(1, reader.offset - start);
+        if (maxRatio > 0 && member.uncompressedSize > RATIO_GRACE && ratio > maxRatio) {
+          throw new CpioxError("CPIOX_RATIO_EXCEEDED",
+            `${kind} member expands more than --max-ratio ${maxRatio}:1 (${member.uncompressedSize} bytes from ${reader.offset - start})`,
+            { offset: start, member: member.index });
+        }
         parser.push(out);
         await events.drain?.();
         if (parser.stopped) {

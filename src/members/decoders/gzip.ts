@@ -3,6 +3,7 @@
 import { createInflateRaw, crc32 } from "node:zlib";
 import { CpioxError } from "../../errors.js";
 import { readExactly } from "../../input/reader.js";
+import { streamThrough } from "./through.js";
 import type { DecodeContext, MemberDecoder } from "./types.js";
 
 const INFLATE_CHUNK = 256 * 1024; // 16 KiB default halves throughput
@@ -69,67 +70,21 @@ export const gzipDecoder: MemberDecoder = {
     await readExactly(reader, headerLen);
 
     const inflate = createInflateRaw({ chunkSize: INFLATE_CHUNK });
-    let fed = 0;
-    let keptStart = 0; // fed-offset of kept[0]
-    const kept: Uint8Array[] = []; // chunks not yet known to be consumed by the engine
-    let finished = false;
-    let pumpError: unknown = null;
-    const trim = () => {
-      while (kept.length && keptStart + kept[0].length <= inflate.bytesWritten) keptStart += kept.shift()!.length;
-    };
-    const pump = (async () => {
-      try {
-        while (!finished) {
-          const c = await reader.next();
-          if (!c) {
-            inflate.end();
-            return;
-          }
-          kept.push(c);
-          fed += c.length;
-          await new Promise<void>((resolve, reject) => {
-            inflate.write(c, (err) => (err ? reject(err) : resolve()));
-          });
-          trim();
-          // The engine refused input: the deflate stream ended inside what we fed.
-          if (inflate.bytesWritten < fed) {
-            finished = true;
-            inflate.end();
-          }
-        }
-      } catch (e) {
-        pumpError = e;
-        inflate.destroy(e as Error);
-      }
-    })();
-
     let crc = 0;
     let size = 0;
     try {
-      for await (const out of inflate) {
+      for await (const out of streamThrough(reader, inflate, {
+        consumed: () => inflate.bytesWritten,
+        refused: (fed) => inflate.bytesWritten < fed,
+      })) {
         crc = crc32(out, crc);
         size += out.length;
-        yield out as Uint8Array;
+        yield out;
       }
     } catch (e) {
-      finished = true;
+      if (e instanceof CpioxError) throw e;
       throw new CpioxError("CPIOX_CORRUPT_COMPRESSED", `gzip: ${(e as Error).message}`, where);
-    } finally {
-      finished = true;
     }
-    await pump;
-    if (pumpError) throw new CpioxError("CPIOX_CORRUPT_COMPRESSED", `gzip: ${(pumpError as Error).message}`, where);
-    // Give back what the engine did not consume, newest first.
-    trim();
-    const consumedInKept = inflate.bytesWritten - keptStart;
-    let skip = consumedInKept;
-    const rest: Uint8Array[] = [];
-    for (const c of kept) {
-      if (skip >= c.length) { skip -= c.length; continue; }
-      rest.push(c.subarray(skip));
-      skip = 0;
-    }
-    for (let i = rest.length - 1; i >= 0; i--) reader.unread(rest[i]);
     const trailer = await readExactly(reader, 8);
     if (trailer.length < 8) {
       throw new CpioxError("CPIOX_CORRUPT_COMPRESSED", "gzip: truncated trailer (CRC32 and size)", where);

@@ -9,7 +9,11 @@ export interface DecodeContext {
   start: number;
   member: number;
   warn(w: Warning): void;
+  /** Records what the container header says (shown by `cpiox examine`). */
+  describe(facts: ContainerFacts): void;
 }
+
+export type ContainerFacts = Record<string, string | number | boolean | null>;
 
 export interface MemberDecoder {
   /** Yields decompressed bytes; returns when the member's last byte has been consumed. */

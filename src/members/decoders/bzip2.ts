@@ -1,0 +1,78 @@
+// bzip2 members, decoded in the WebAssembly codecs module one block at a time. Blocks are
+// bit-aligned, so a window of the compressed stream is kept in the module and slid between
+// blocks; whatever was read past the end-of-stream marker goes back to the reader.
+import { CODEC_ERRORS, instantiateCodecs } from "../../core/codecs.js";
+import { CpioxError } from "../../errors.js";
+import { readExactly, readInto } from "../../input/reader.js";
+import type { DecodeContext, MemberDecoder } from "./types.js";
+
+/** More than any 900 kB block can compress to, so one window always holds a whole block. */
+const WINDOW_MIN = 3 << 20;
+const OUT_CHUNK = 1 << 20;
+const BZ_BLOCK_READY = 1, BZ_STREAM_END = 2;
+const BZ_ERRORS: Record<number, string> = {
+  [-10]: "bad block magic",
+  [-11]: "randomised blocks (bzip2 before 0.9.5) are not supported",
+  [-12]: "inconsistent block data",
+  [-13]: "block CRC mismatch",
+  [-14]: "stream CRC mismatch",
+};
+
+interface Bzip2Exports {
+  bzReset(): void;
+  bzBlock(inLen: number, bitOffset: number, maxBlock: number): number;
+  bzOutput(cap: number): number;
+  bzBitPosition(): number;
+}
+
+export const bzip2Decoder: MemberDecoder = {
+  async *decode(ctx: DecodeContext) {
+    const { reader } = ctx;
+    const where = { offset: ctx.start, member: ctx.member };
+    const corrupt = (why: string) => new CpioxError("CPIOX_CORRUPT_COMPRESSED", `bzip2: ${why}`, where);
+    const head = await readExactly(reader, 4);
+    if (head.length < 4 || head[0] !== 0x42 || head[1] !== 0x5a || head[2] !== 0x68 || head[3] < 0x31 || head[3] > 0x39) {
+      throw corrupt("bad stream header (BZh1..BZh9 expected)");
+    }
+    const level = head[3] - 0x30;
+    ctx.describe({ blockSize: level * 100000 });
+    const codecs = instantiateCodecs();
+    const bz = codecs.exports as unknown as Bzip2Exports;
+    const input = codecs.input;
+    bz.bzReset();
+    let winLen = 0;     // valid bytes in the window
+    let bitOffset = 0;  // where the next block starts, in bits from the window's start
+    let exhausted = false;
+    let blocks = 0;
+    for (;;) {
+      const start = bitOffset >>> 3;
+      if (!exhausted && winLen - start < WINDOW_MIN) {
+        input.copyWithin(0, start, winLen);
+        winLen -= start;
+        bitOffset &= 7;
+        const want = input.length - winLen;
+        const got = await readInto(reader, input.subarray(winLen), want);
+        winLen += got;
+        exhausted = got < want;
+      }
+      const r = bz.bzBlock(winLen, bitOffset, level * 100000);
+      if (r < 0) {
+        const why = r === -1 ? "truncated stream" : BZ_ERRORS[r] ?? CODEC_ERRORS[r] ?? `error ${r}`;
+        throw corrupt(`${why} (block ${blocks})`);
+      }
+      bitOffset = bz.bzBitPosition();
+      if (r === BZ_STREAM_END) break;
+      if (r !== BZ_BLOCK_READY) throw corrupt(`unexpected state ${r}`);
+      blocks++;
+      for (;;) {
+        const n = bz.bzOutput(OUT_CHUNK);
+        if (n < 0) throw corrupt(`${BZ_ERRORS[n] ?? `error ${n}`} (block ${blocks - 1})`);
+        if (n === 0) break;
+        yield codecs.output.subarray(0, n);
+      }
+    }
+    // The stream ended on a byte boundary; the rest of the window belongs to what follows.
+    const end = bitOffset >>> 3;
+    if (end < winLen) reader.unread(Buffer.from(input.subarray(end, winLen)));
+  },
+};

@@ -1,0 +1,111 @@
+// LZ4 members, decoded block by block in the WebAssembly codecs module. The legacy frame
+// (`lz4 -l`, what the kernel reads) has no end marker: like the kernel since 2021, a zero size
+// word or fewer than four bytes left end it. The modern frame is read too, with a warning,
+// because the kernel rejects it.
+import { CODEC_ERRORS, instantiateCodecs, type Codecs } from "../../core/codecs.js";
+import { CpioxError } from "../../errors.js";
+import { readExactly, readInto, skipBytes } from "../../input/reader.js";
+import type { DecodeContext, MemberDecoder } from "./types.js";
+
+const LEGACY_MAGIC = 0x184c2102;
+const LEGACY_BLOCK = 8 << 20;
+const LEGACY_BOUND = LEGACY_BLOCK + Math.floor(LEGACY_BLOCK / 255) + 16; // LZ4_compressBound(8 MiB)
+const FRAME_BLOCK_SIZES: Record<number, number> = { 4: 64 << 10, 5: 256 << 10, 6: 1 << 20, 7: 4 << 20 };
+
+const le32 = (b: Uint8Array, at = 0) => (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
+
+function blockError(codecs: Codecs, n: number, where: { offset: number; member: number }, what: string): CpioxError {
+  return new CpioxError("CPIOX_CORRUPT_COMPRESSED", `${what}: ${CODEC_ERRORS[n] ?? `error ${n}`}`, where);
+}
+
+export const lz4LegacyDecoder: MemberDecoder = {
+  async *decode(ctx: DecodeContext) {
+    const { reader } = ctx;
+    const where = { offset: ctx.start, member: ctx.member };
+    const corrupt = (why: string) => new CpioxError("CPIOX_CORRUPT_COMPRESSED", `lz4: ${why}`, where);
+    const magic = await readExactly(reader, 4);
+    if (magic.length < 4 || le32(magic) !== LEGACY_MAGIC) throw corrupt("bad legacy frame magic (02 21 4C 18 expected)");
+    ctx.describe({ frame: "legacy" });
+    const codecs = instantiateCodecs();
+    let blocks = 0;
+    for (;;) {
+      const head = await reader.peek(4);
+      if (head.length < 4) break; // the kernel: fewer than 4 bytes left is the end
+      const size = le32(head);
+      if (size === 0) break; // zero padding ends the stream; the padding itself is not the member's
+      await skipBytes(reader, 4);
+      if (size === LEGACY_MAGIC) continue; // another legacy frame's header inside the stream
+      if (size > LEGACY_BOUND) {
+        throw corrupt(`block size ${size} is larger than any 8 MiB block compresses to; ` +
+          "data right after lz4 legacy data needs a zero 32-bit word first, as the kernel reads the next 4 bytes as a block size");
+      }
+      const got = await readInto(reader, codecs.input, size);
+      if (got < size) throw corrupt(`truncated block (${got} of ${size} bytes)`);
+      const n = codecs.exports.lz4Block(size, 0, LEGACY_BLOCK);
+      if (n < 0) throw blockError(codecs, n, where, `lz4 block ${blocks}`);
+      blocks++;
+      yield codecs.output.subarray(0, n);
+    }
+  },
+};
+
+export const lz4FrameDecoder: MemberDecoder = {
+  async *decode(ctx: DecodeContext) {
+    const { reader } = ctx;
+    const where = { offset: ctx.start, member: ctx.member };
+    const corrupt = (why: string) => new CpioxError("CPIOX_CORRUPT_COMPRESSED", `lz4 frame: ${why}`, where);
+    ctx.warn({
+      code: "CPIOX_KERNEL_LZ4_FRAME",
+      message: "lz4 frame format (04 22 4D 18): the kernel reads only the legacy format written by `lz4 -l`",
+      ...where,
+    });
+    const head = await readExactly(reader, 6);
+    if (head.length < 6) throw corrupt("truncated header");
+    const flg = head[4], bd = head[5];
+    if (flg >> 6 !== 1) throw corrupt(`unsupported frame version ${flg >> 6}`);
+    const maxBlock = FRAME_BLOCK_SIZES[(bd >> 4) & 7];
+    if (!maxBlock) throw corrupt(`invalid block maximum size code ${(bd >> 4) & 7}`);
+    const independent = (flg & 0x20) !== 0;
+    const blockChecksum = (flg & 0x10) !== 0;
+    const contentChecksum = (flg & 0x04) !== 0;
+    let contentSize: number | null = null;
+    if (flg & 0x08) {
+      const cs = await readExactly(reader, 8);
+      if (cs.length < 8) throw corrupt("truncated header");
+      contentSize = le32(cs) + le32(cs, 4) * 2 ** 32;
+    }
+    if (flg & 0x01) throw corrupt("frames that need a dictionary cannot be decoded");
+    await skipBytes(reader, 1); // header checksum
+    ctx.describe({ frame: "modern", blockMaximum: maxBlock, independentBlocks: independent, contentSize, contentChecksum });
+    const codecs = instantiateCodecs();
+    const history = codecs.history;
+    let kept = 0; // bytes of history just before HISTORY
+    for (;;) {
+      const w = await readExactly(reader, 4);
+      if (w.length < 4) throw corrupt("truncated (no end mark)");
+      const word = le32(w);
+      if (word === 0) break;
+      const len = word & 0x7fffffff;
+      if (len > maxBlock) throw corrupt(`block of ${len} bytes exceeds the frame's ${maxBlock}`);
+      // Dependent blocks decode after the previous output's last 64 KiB, kept just before HISTORY.
+      const start = independent ? 0 : history;
+      let n: number;
+      if (word & 0x80000000) {
+        n = await readInto(reader, codecs.output.subarray(start, start + len), len);
+        if (n < len) throw corrupt("truncated block");
+      } else {
+        const got = await readInto(reader, codecs.input, len);
+        if (got < len) throw corrupt("truncated block");
+        n = codecs.exports.lz4Block(len, start, start + maxBlock);
+        if (n < 0) throw blockError(codecs, n, where, "lz4 frame block");
+      }
+      if (blockChecksum && (await skipBytes(reader, 4)) < 4) throw corrupt("truncated block checksum");
+      yield codecs.output.subarray(start, start + n);
+      if (!independent) {
+        kept = Math.min(history, kept + n);
+        codecs.output.copyWithin(history - kept, start + n - kept, start + n);
+      }
+    }
+    if (contentChecksum && (await skipBytes(reader, 4)) < 4) throw corrupt("truncated content checksum");
+  },
+};

@@ -1,0 +1,66 @@
+// zstd members with zstd-napi's streaming context: it reports the input it consumed and stops
+// at the end of the frame, so the member's exact end is known (the kernel decodes one frame).
+import { createRequire } from "node:module";
+import { CpioxError } from "../../errors.js";
+import type { DecodeContext, MemberDecoder } from "./types.js";
+
+interface DCtx {
+  decompressStream(dst: Uint8Array, src: Uint8Array): [number, number, number];
+}
+interface ZstdBinding {
+  DCtx: new () => DCtx;
+  getFrameContentSize(frame: Uint8Array): number | null;
+}
+const binding = createRequire(import.meta.url)("zstd-napi/binding") as ZstdBinding;
+
+const OUT_CHUNK = 1 << 20;
+
+export const zstdDecoder: MemberDecoder = {
+  async *decode(ctx: DecodeContext) {
+    const { reader } = ctx;
+    const where = { offset: ctx.start, member: ctx.member };
+    const corrupt = (why: string) => new CpioxError("CPIOX_CORRUPT_COMPRESSED", `zstd: ${why}`, where);
+    const head = await reader.peek(18);
+    ctx.describe(frameFacts(head));
+    const dctx = new binding.DCtx();
+    for (;;) {
+      const chunk = await reader.next();
+      if (!chunk) throw corrupt("truncated frame (input ended before the frame's end)");
+      let input: Uint8Array = chunk;
+      let full: boolean;
+      do {
+        const out = Buffer.allocUnsafe(OUT_CHUNK);
+        let hint: number, produced: number, consumed: number;
+        try {
+          [hint, produced, consumed] = dctx.decompressStream(out, input);
+        } catch (e) {
+          throw corrupt((e as Error).message);
+        }
+        input = input.subarray(consumed);
+        full = produced === out.length;
+        if (produced > 0) yield out.subarray(0, produced);
+        if (hint === 0) {
+          reader.unread(input);
+          return;
+        }
+      } while (input.length > 0 || full);
+    }
+  },
+};
+
+function frameFacts(head: Uint8Array): Record<string, number | boolean | null> {
+  if (head.length < 5) return {};
+  const fhd = head[4];
+  let contentSize: number | null = null;
+  try {
+    contentSize = binding.getFrameContentSize(head);
+  } catch {
+    contentSize = null;
+  }
+  return {
+    contentSize,
+    contentChecksum: Boolean(fhd & 0x04),
+    singleSegment: Boolean(fhd & 0x20),
+    dictionaryId: (fhd & 3) !== 0,
+  };
+}
