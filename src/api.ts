@@ -57,7 +57,7 @@ export async function extract(source: Source, options: ExtractOptions): Promise<
   };
   try {
     const input = await openSource(source);
-    const summary = await readArchive(input.chunks, events);
+    const summary = await readArchive(input.chunks, events, options);
     return { members: summary.members, entries, files: sink.files, bytes: sink.bytes,
       warnings: counter.warnings, resolver: sink.resolverKind };
   } finally {
@@ -76,7 +76,7 @@ export async function list(source: Source, options: ListOptions = {}): Promise<E
 export async function examine(source: Source, options: ExamineOptions = {}): Promise<ExamineResult> {
   const { counter, warn } = counted(options);
   const input = await openSource(source);
-  const summary = await readArchive(input.chunks, { warn, entry: () => null });
+  const summary = await readArchive(input.chunks, { warn, entry: () => null }, options);
   return { size: summary.size, members: summary.members, warnings: counter.warnings };
 }
 
@@ -110,7 +110,7 @@ export async function* entries(source: Source, options: ListOptions = {}): Async
       signal();
       return new Promise<void>((r) => { wakeProducer = r; });
     },
-  }).then(() => { done = true; }, (e) => { failure = e; done = true; }).finally(signal);
+  }, options).then(() => { done = true; }, (e) => { failure = e; done = true; }).finally(signal);
   try {
     for (;;) {
       if (queue.length) {

@@ -22,6 +22,10 @@ Exit status: 0 clean, 1 finished with warnings, 2 error.`,
                         root they are skipped with one warning)
   --resolver KIND       auto (default), openat2 or userspace
   --strict              treat any warning as an error
+  --max-size BYTES      stop after this much archive data, plain plus decompressed
+                        (default 32 GiB; 0 = no limit; K/M/G/T suffixes)
+  --max-ratio N         stop when a compressed member expands more than N:1, judged
+                        after its first 16 MiB (default 1000; 0 = no limit)
   -q, --quiet           no summary line
   -h, --help            this help`,
   list: `Usage: cpiox list ARCHIVE|- [options]
@@ -29,18 +33,28 @@ Exit status: 0 clean, 1 finished with warnings, 2 error.`,
   -v, --verbose         ls -l style lines
   --json                one JSON object per entry per line
   --strict              treat any warning as an error
+  --max-size BYTES      stop after this much archive data, plain plus decompressed
+                        (default 32 GiB; 0 = no limit; K/M/G/T suffixes)
+  --max-ratio N         stop when a compressed member expands more than N:1, judged
+                        after its first 16 MiB (default 1000; 0 = no limit)
   -q, --quiet           print nothing but warnings and errors
   -h, --help            this help`,
   examine: `Usage: cpiox examine ARCHIVE|- [options]
 
   --json                one JSON object with the members
   --strict              treat any warning as an error
+  --max-size BYTES      stop after this much archive data, plain plus decompressed
+                        (default 32 GiB; 0 = no limit; K/M/G/T suffixes)
+  --max-ratio N         stop when a compressed member expands more than N:1, judged
+                        after its first 16 MiB (default 1000; 0 = no limit)
   -q, --quiet           print nothing but warnings and errors
   -h, --help            this help`,
 };
 
 const COMMON = {
   strict: { type: "boolean" },
+  "max-size": { type: "string" },
+  "max-ratio": { type: "string" },
   quiet: { type: "boolean", short: "q" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -91,7 +105,14 @@ export async function main(argv: string[], out = process.stdout, err = process.s
     warnings++;
     err.write(formatWarning(w) + "\n");
   };
-  const common = { onwarn, strict: Boolean(v.strict) };
+  let limits;
+  try {
+    limits = { maxSize: parseSize(v["max-size"], "--max-size"), maxRatio: parseSize(v["max-ratio"], "--max-ratio") };
+  } catch (e) {
+    err.write(`cpiox ${cmd}: ${(e as Error).message}\n`);
+    return 2;
+  }
+  const common = { onwarn, strict: Boolean(v.strict), ...limits };
   try {
     if (cmd === "extract") {
       if (typeof v.directory !== "string") {
@@ -137,4 +158,14 @@ export async function main(argv: string[], out = process.stdout, err = process.s
     return 2;
   }
   return warnings > 0 ? 1 : 0;
+}
+
+const SUFFIX: Record<string, number> = { "": 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
+
+/** A non-negative number with an optional K/M/G/T (binary) suffix; undefined when not given. */
+export function parseSize(text: string | boolean | undefined, option: string): number | undefined {
+  if (text === undefined || typeof text === "boolean") return undefined;
+  const m = /^(\d+(?:\.\d+)?)([kmgt]?)i?b?$/i.exec(text.trim());
+  if (!m) throw new Error(`${option} takes a number with an optional K, M, G or T suffix, not ${JSON.stringify(text)}`);
+  return Math.floor(Number(m[1]) * SUFFIX[m[2].toLowerCase()]);
 }

@@ -9,7 +9,6 @@ export const ErrorCodes = {
   CPIOX_BAD_CHECKSUM: "070702 entry whose data byte sum differs from its header",
   CPIOX_JUNK_IN_MEMBER: "a byte that is neither a header nor NUL padding inside a compressed member",
   CPIOX_INVALID_MAGIC: "unknown compression magic where a member should start",
-  CPIOX_UNSUPPORTED_COMPRESSION: "the compression is recognised but cpiox cannot decode it yet",
   CPIOX_MEMBER_ENDS_MID_ENTRY: "a compressed member ended while an entry was incomplete",
   CPIOX_CORRUPT_COMPRESSED: "the compressed stream is corrupt or truncated",
   CPIOX_TOO_LARGE: "more archive data than --max-size allows (decompression-bomb guard)",
@@ -40,6 +39,7 @@ export const WarningCodes = {
   CPIOX_KERNEL_XZ_CHECK: "xz stream with a check type other than crc32 or none, which the kernel refuses",
   CPIOX_KERNEL_LZ4_FRAME: "an lz4 frame-format member (04 22 4D 18); the kernel reads only the legacy format (lz4 -l)",
   CPIOX_KERNEL_LZO: "an lzop container the kernel would misread (checksum count, block size, filter or extra field)",
+  CPIOX_KERNEL_OLD_GZIP: "a gzip member with the old magic 1F 9E, which the kernel's gunzip rejects",
   CPIOX_KERNEL_GZIP_FLAGS: "gzip header uses FEXTRA/FCOMMENT/FHCRC, which the kernel's gunzip cannot read",
 } as const;
 export type WarningCode = keyof typeof WarningCodes;

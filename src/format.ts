@@ -47,11 +47,13 @@ export function entryJson(e: Entry): Record<string, unknown> {
 }
 
 export function membersTable(members: MemberInfo[]): string {
-  const rows = [["#", "start", "end", "kind", "compressed", "uncompressed", "entries"]];
+  const rows = [["#", "start", "end", "kind", "compressed", "uncompressed", "entries", "container"]];
   for (const m of members) {
+    const facts = Object.entries(m.container ?? {}).map(([k, v]) => `${k}=${v}`).join(" ");
     rows.push([String(m.index), String(m.start), String(m.end), m.kind,
-      String(m.compressedSize), String(m.uncompressedSize), String(m.entries)]);
+      String(m.compressedSize), String(m.uncompressedSize), String(m.entries), facts]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => (i === 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ")).join("\n");
+  const left = (i: number) => i === 3 || i === 7;
+  return rows.map((r) => r.map((c, i) => (left(i) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ").trimEnd()).join("\n");
 }

@@ -121,10 +121,6 @@ export async function readArchive(
           `invalid magic at start of compressed archive: bytes ${hex(head)}`, where);
       }
       const decoder = decoders[kind];
-      if (!decoder) {
-        throw new CpioxError("CPIOX_UNSUPPORTED_COMPRESSION",
-          `${kind} member (magic ${hex(head.subarray(0, 2))}): this build of cpiox cannot decompress ${kind} yet`, where);
-      }
       const member: MemberInfo = { index: members.length, kind, start, end: start,
         compressedSize: 0, uncompressedSize: 0, entries: 0 };
       compressed = member;

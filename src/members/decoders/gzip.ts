@@ -18,7 +18,7 @@ export function gzipHeaderLength(b: Uint8Array, atEnd: boolean, where: { offset:
     if (atEnd) throw corrupt("truncated header");
     return 0;
   }
-  if (b[0] !== 0x1f || b[1] !== 0x8b) throw corrupt("not a gzip file (magic 1F 8B expected)");
+  if (b[0] !== 0x1f || (b[1] !== 0x8b && b[1] !== 0x9e)) throw corrupt("not a gzip file (magic 1F 8B expected)");
   if (b[2] !== 8) throw corrupt(`unknown compression method ${b[2]}`);
   const flags = b[3];
   if (flags & FRESERVED) throw corrupt(`reserved header flags ${flags.toString(16)}`);
@@ -56,6 +56,14 @@ export const gzipDecoder: MemberDecoder = {
         throw new CpioxError("CPIOX_CORRUPT_COMPRESSED", `gzip: header longer than ${GZIP_HEADER_MAX} bytes`, where);
       }
       if (headerLen) {
+        ctx.describe({ flags: `0x${b[3].toString(16)}`, mtime: new DataView(b.buffer, b.byteOffset + 4, 4).getUint32(0, true), os: b[9] });
+        if (b[1] === 0x9e) {
+          ctx.warn({
+            code: "CPIOX_KERNEL_OLD_GZIP",
+            message: "old gzip magic 1F 9E: the kernel lists it but its gunzip fails with \"Not a gzip file\"",
+            ...where,
+          });
+        }
         if (b[3] & (FEXTRA | FCOMMENT | FHCRC)) {
           ctx.warn({
             code: "CPIOX_KERNEL_GZIP_FLAGS",

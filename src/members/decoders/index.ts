@@ -1,5 +1,4 @@
-// The decoder registry: compression name -> decoder. Formats without a decoder yet are named in
-// the error so the user knows what the image uses.
+// The decoder registry: compression name -> decoder, one for every name the sniffer returns.
 import type { CompressionName } from "../sniff.js";
 import type { MemberDecoder } from "./types.js";
 import { bzip2Decoder } from "./bzip2.js";
@@ -10,7 +9,7 @@ import { lzoDecoder } from "./lzo.js";
 import { xzDecoder } from "./xz.js";
 import { zstdDecoder } from "./zstd.js";
 
-export const decoders: Partial<Record<CompressionName, MemberDecoder>> = {
+export const decoders: Record<CompressionName, MemberDecoder> = {
   gzip: gzipDecoder,
   zstd: zstdDecoder,
   xz: xzDecoder,

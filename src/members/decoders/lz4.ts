@@ -12,6 +12,9 @@ const LEGACY_BLOCK = 8 << 20;
 const LEGACY_BOUND = LEGACY_BLOCK + Math.floor(LEGACY_BLOCK / 255) + 16; // LZ4_compressBound(8 MiB)
 const FRAME_BLOCK_SIZES: Record<number, number> = { 4: 64 << 10, 5: 256 << 10, 6: 1 << 20, 7: 4 << 20 };
 
+const NEEDS_ZERO_WORD = "if another member follows lz4 legacy data, it needs a zero 32-bit word first, " +
+  "as the kernel reads the next 4 bytes as a block size";
+
 const le32 = (b: Uint8Array, at = 0) => (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
 
 function blockError(codecs: Codecs, n: number, where: { offset: number; member: number }, what: string): CpioxError {
@@ -35,14 +38,15 @@ export const lz4LegacyDecoder: MemberDecoder = {
       if (size === 0) break; // zero padding ends the stream; the padding itself is not the member's
       await skipBytes(reader, 4);
       if (size === LEGACY_MAGIC) continue; // another legacy frame's header inside the stream
+      // The legacy frame has no end marker: whatever follows is read as the next block.
+      const hint = blocks > 0 ? `; ${NEEDS_ZERO_WORD}` : "";
       if (size > LEGACY_BOUND) {
-        throw corrupt(`block size ${size} is larger than any 8 MiB block compresses to; ` +
-          "data right after lz4 legacy data needs a zero 32-bit word first, as the kernel reads the next 4 bytes as a block size");
+        throw corrupt(`block size ${size} is larger than any 8 MiB block compresses to${hint}`);
       }
       const got = await readInto(reader, codecs.input, size);
-      if (got < size) throw corrupt(`truncated block (${got} of ${size} bytes)`);
+      if (got < size) throw corrupt(`truncated block (${got} of ${size} bytes)${hint}`);
       const n = codecs.exports.lz4Block(size, 0, LEGACY_BLOCK);
-      if (n < 0) throw blockError(codecs, n, where, `lz4 block ${blocks}`);
+      if (n < 0) throw corrupt(`block ${blocks}: ${CODEC_ERRORS[n] ?? `error ${n}`}${hint}`);
       blocks++;
       yield codecs.output.subarray(0, n);
     }

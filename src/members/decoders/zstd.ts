@@ -23,13 +23,15 @@ export const zstdDecoder: MemberDecoder = {
     const head = await reader.peek(18);
     ctx.describe(frameFacts(head));
     const dctx = new binding.DCtx();
+    let out = Buffer.alloc(0);
     for (;;) {
       const chunk = await reader.next();
       if (!chunk) throw corrupt("truncated frame (input ended before the frame's end)");
       let input: Uint8Array = chunk;
       let full: boolean;
       do {
-        const out = Buffer.allocUnsafe(OUT_CHUNK);
+        // A fresh buffer only once the previous one was handed out.
+        if (out.length === 0) out = Buffer.allocUnsafe(OUT_CHUNK);
         let hint: number, produced: number, consumed: number;
         try {
           [hint, produced, consumed] = dctx.decompressStream(out, input);
@@ -38,7 +40,11 @@ export const zstdDecoder: MemberDecoder = {
         }
         input = input.subarray(consumed);
         full = produced === out.length;
-        if (produced > 0) yield out.subarray(0, produced);
+        if (produced > 0) {
+          const view = out.subarray(0, produced);
+          out = Buffer.alloc(0);
+          yield view;
+        }
         if (hint === 0) {
           reader.unread(input);
           return;
