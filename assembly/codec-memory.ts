@@ -1,5 +1,5 @@
 // The codecs module's shared regions: compressed input and decoded output (with LZ history).
-export const CODEC_IN_SIZE: i32 = 8912896;          // > LZ4 compress bound of an 8 MiB block
+export const CODEC_IN_SIZE: i32 = 8912896;          // > LZ4 compress bound of an 8 MiB block, + slack for 16-byte reads
 export const HISTORY: i32 = 65536;                  // LZ4/LZO back-references reach at most 64 KiB
 export const CODEC_OUT_SIZE: i32 = 65536 + 8388608; // history + the largest block (8 MiB)
 

@@ -10,11 +10,25 @@ export function codecOutAddress(): usize { return CODEC_OUT; }
 
 // Copies len bytes from src to dst, front to back, so that overlapping matches repeat.
 @inline function copyMatch(dst: usize, src: usize, len: usize): void {
-  if (dst - src >= len) {
+  const dist = dst - src;
+  if (dist >= len) {
     memory.copy(dst, src, len);
-    return;
+  } else if (dist == 1) {
+    memory.fill(dst, load<u8>(src), len);
+  } else {
+    for (let i: usize = 0; i < len; i++) store<u8>(dst + i, load<u8>(src + i));
   }
-  for (let i: usize = 0; i < len; i++) store<u8>(dst + i, load<u8>(src + i));
+}
+
+// Fast path for short copies: 16 bytes at a time, possibly past the end (the caller checks
+// that dst + len + 16 stays inside the output and that src and dst are 16 or more apart).
+@inline function wildCopy(dst: usize, src: usize, len: usize): void {
+  const end = dst + len;
+  do {
+    v128.store(dst, v128.load(src));
+    dst += 16;
+    src += 16;
+  } while (dst < end);
 }
 
 // One LZ4 block from CODEC_IN[0..srcLen) to CODEC_OUT[outStart..outCap); matches may reach back
@@ -39,7 +53,9 @@ export function lz4Block(srcLen: i32, outStart: i32, outCap: i32): i32 {
     }
     if (lit > <usize>(iend - ip)) return E_CODEC_INPUT;
     if (lit > <usize>(oend - op)) return E_CODEC_OUTPUT;
-    memory.copy(op, ip, lit);
+    // Reading up to 15 bytes past the block stays inside CODEC_IN (sized with slack).
+    if (lit <= 32 && <usize>(oend - op) >= lit + 16) wildCopy(op, ip, lit);
+    else memory.copy(op, ip, lit);
     ip += lit;
     op += lit;
     if (ip == iend) break; // the last sequence has literals only
@@ -58,10 +74,27 @@ export function lz4Block(srcLen: i32, outStart: i32, outCap: i32): i32 {
     }
     len += 4;
     if (len > <usize>(oend - op)) return E_CODEC_OUTPUT;
-    copyMatch(op, op - offset, len);
+    if (offset >= 16 && len <= 32 && <usize>(oend - op) >= len + 16) wildCopy(op, op - offset, len);
+    else copyMatch(op, op - offset, len);
     op += len;
   }
   return <i32>(op - ostart);
+}
+
+// LZO's long lengths: each zero byte adds 255 and the first non-zero byte ends the run. Returns
+// the sum (that byte included) and leaves the cursor in extIp, or -1 past the end of the block.
+let extIp: usize = 0;
+function lzoExtend(ip: usize, iend: usize): i64 {
+  let n: i64 = 0;
+  while (true) {
+    if (ip >= iend) return -1;
+    const b = load<u8>(ip++);
+    if (b != 0) {
+      extIp = ip;
+      return n + <i64>b;
+    }
+    n += 255;
+  }
 }
 
 // One LZO1X block (lzop's LZO1X-1/-999 output) from CODEC_IN[0..srcLen) to CODEC_OUT[0..outCap).
@@ -94,14 +127,10 @@ export function lzo1xBlock(srcLen: i32, outCap: i32): i32 {
       if (state == 0) {
         // A literal run of t + 3 bytes (t = 0: extended length).
         if (t == 0) {
-          while (true) {
-            if (ip >= iend) return E_CODEC_INPUT;
-            const b = <usize>load<u8>(ip);
-            if (b != 0) break;
-            t += 255;
-            ip++;
-          }
-          t += 15 + <usize>load<u8>(ip++);
+          const ext = lzoExtend(ip, iend);
+          if (ext < 0) return E_CODEC_INPUT;
+          ip = extIp;
+          t = 15 + <usize>ext;
         }
         t += 3;
         if (t > <usize>(iend - ip)) return E_CODEC_INPUT;
@@ -137,13 +166,10 @@ export function lzo1xBlock(srcLen: i32, outCap: i32): i32 {
       // M3
       mlen = t & 31;
       if (mlen == 0) {
-        while (true) {
-          if (ip >= iend) return E_CODEC_INPUT;
-          if (load<u8>(ip) != 0) break;
-          mlen += 255;
-          ip++;
-        }
-        mlen += 31 + <usize>load<u8>(ip++);
+        const ext = lzoExtend(ip, iend);
+        if (ext < 0) return E_CODEC_INPUT;
+        ip = extIp;
+        mlen = 31 + <usize>ext;
       }
       mlen += 2;
       if (iend - ip < 2) return E_CODEC_INPUT;
@@ -156,13 +182,10 @@ export function lzo1xBlock(srcLen: i32, outCap: i32): i32 {
       let dist: usize = (t & 8) << 11;
       mlen = t & 7;
       if (mlen == 0) {
-        while (true) {
-          if (ip >= iend) return E_CODEC_INPUT;
-          if (load<u8>(ip) != 0) break;
-          mlen += 255;
-          ip++;
-        }
-        mlen += 7 + <usize>load<u8>(ip++);
+        const ext = lzoExtend(ip, iend);
+        if (ext < 0) return E_CODEC_INPUT;
+        ip = extIp;
+        mlen = 7 + <usize>ext;
       }
       mlen += 2;
       if (iend - ip < 2) return E_CODEC_INPUT;

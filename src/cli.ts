@@ -4,6 +4,13 @@ import { extract, examine, entries } from "./api.js";
 import { CpioxError, describeWhere, type Warning } from "./errors.js";
 import { entryJson, longLine, membersTable } from "./format.js";
 
+// Options every command takes, after its own.
+const COMMON_HELP = `  --strict              treat any warning as an error
+  --max-size BYTES      stop after this much archive data, plain plus decompressed
+                        (default 32 GiB; 0 = no limit; K/M/G/T suffixes)
+  --max-ratio N         stop when a compressed member expands more than N:1, judged
+                        after its first 16 MiB (default 1000; 0 = no limit)`;
+
 const USAGE: Record<string, string> = {
   main: `Usage: cpiox <command> [options]
 
@@ -21,32 +28,20 @@ Exit status: 0 clean, 1 finished with warnings, 2 error.`,
   --no-same-owner       do not set owners and groups (default: set them; without
                         root they are skipped with one warning)
   --resolver KIND       auto (default), openat2 or userspace
-  --strict              treat any warning as an error
-  --max-size BYTES      stop after this much archive data, plain plus decompressed
-                        (default 32 GiB; 0 = no limit; K/M/G/T suffixes)
-  --max-ratio N         stop when a compressed member expands more than N:1, judged
-                        after its first 16 MiB (default 1000; 0 = no limit)
+${COMMON_HELP}
   -q, --quiet           no summary line
   -h, --help            this help`,
   list: `Usage: cpiox list ARCHIVE|- [options]
 
   -v, --verbose         ls -l style lines
   --json                one JSON object per entry per line
-  --strict              treat any warning as an error
-  --max-size BYTES      stop after this much archive data, plain plus decompressed
-                        (default 32 GiB; 0 = no limit; K/M/G/T suffixes)
-  --max-ratio N         stop when a compressed member expands more than N:1, judged
-                        after its first 16 MiB (default 1000; 0 = no limit)
+${COMMON_HELP}
   -q, --quiet           print nothing but warnings and errors
   -h, --help            this help`,
   examine: `Usage: cpiox examine ARCHIVE|- [options]
 
   --json                one JSON object with the members
-  --strict              treat any warning as an error
-  --max-size BYTES      stop after this much archive data, plain plus decompressed
-                        (default 32 GiB; 0 = no limit; K/M/G/T suffixes)
-  --max-ratio N         stop when a compressed member expands more than N:1, judged
-                        after its first 16 MiB (default 1000; 0 = no limit)
+${COMMON_HELP}
   -q, --quiet           print nothing but warnings and errors
   -h, --help            this help`,
 };

@@ -87,7 +87,7 @@ describe("cpiox CLI", () => {
     const r = cpiox(["examine", f]);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^0 +0 +\d+ +cpio +\d+ +\d+ +2$/m);
-    expect(r.stdout).toMatch(/^1 +\d+ +\d+ +gzip +\d+ +\d+ +9$/m);
+    expect(r.stdout).toMatch(/^1 +\d+ +\d+ +gzip +\d+ +\d+ +9  flags=0x0 /m);
     const j = JSON.parse(cpiox(["examine", "--json", f]).stdout);
     expect(j.members.map((m: { kind: string }) => m.kind)).toEqual(["cpio", "gzip"]);
     expect(j.size).toBe(sample.length);
@@ -138,4 +138,29 @@ describe("cpiox CLI", () => {
     expect(e.stderr).toMatch(/CPIOX_INVALID_MAGIC.*member 1, offset 236/);
     expect(readdirSync(dir)).toEqual([]);
   });
+});
+
+describe("cpiox CLI: decompression-bomb options and container facts", () => {
+  it("--max-size takes suffixes and stops with CPIOX_TOO_LARGE; bad values are usage errors", () => {
+    const f = sampleFile();
+    const r = cpiox(["list", "--max-size", "1k", f]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("CPIOX_TOO_LARGE");
+    expect(cpiox(["list", "--max-size", "1M", f]).status).toBe(0);
+    const bad = cpiox(["list", "--max-ratio", "lots", f]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("--max-ratio takes a number");
+  });
+
+  it("examine shows what each container header says", () => {
+    const r = cpiox(["examine", sampleFile()]);
+    expect(r.stdout).toMatch(/gzip .* flags=0x0 mtime=0 os=\d+/);
+  });
+});
+
+import { parseSize } from "../src/cli.js";
+it("parseSize reads K/M/G/T as binary multiples", () => {
+  expect([parseSize("10", "x"), parseSize("2K", "x"), parseSize("1.5m", "x"), parseSize("32GiB", "x"), parseSize(undefined, "x")])
+    .toEqual([10, 2048, 1572864, 32 * 2 ** 30, undefined]);
+  expect(() => parseSize("-1", "--max-size")).toThrow("--max-size takes a number");
 });

@@ -4,7 +4,7 @@
 import { CODEC_ERRORS, instantiateCodecs } from "../../core/codecs.js";
 import { CpioxError } from "../../errors.js";
 import { readExactly, readInto } from "../../input/reader.js";
-import type { DecodeContext, MemberDecoder } from "./types.js";
+import { memberErrors, type DecodeContext, type MemberDecoder } from "./types.js";
 
 /** More than any 900 kB block can compress to, so one window always holds a whole block. */
 const WINDOW_MIN = 3 << 20;
@@ -28,8 +28,7 @@ interface Bzip2Exports {
 export const bzip2Decoder: MemberDecoder = {
   async *decode(ctx: DecodeContext) {
     const { reader } = ctx;
-    const where = { offset: ctx.start, member: ctx.member };
-    const corrupt = (why: string) => new CpioxError("CPIOX_CORRUPT_COMPRESSED", `bzip2: ${why}`, where);
+    const { where, corrupt } = memberErrors(ctx, "bzip2");
     const head = await readExactly(reader, 4);
     if (head.length < 4 || head[0] !== 0x42 || head[1] !== 0x5a || head[2] !== 0x68 || head[3] < 0x31 || head[3] > 0x39) {
       throw corrupt("bad stream header (BZh1..BZh9 expected)");

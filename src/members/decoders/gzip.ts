@@ -4,7 +4,7 @@ import { createInflateRaw, crc32 } from "node:zlib";
 import { CpioxError } from "../../errors.js";
 import { readExactly } from "../../input/reader.js";
 import { streamThrough } from "./through.js";
-import type { DecodeContext, MemberDecoder } from "./types.js";
+import { memberErrors, type DecodeContext, type MemberDecoder } from "./types.js";
 
 const INFLATE_CHUNK = 256 * 1024; // 16 KiB default halves throughput
 /** A gzip header (with FEXTRA, FNAME, FCOMMENT) larger than this is refused: it is buffered whole. */
@@ -44,8 +44,8 @@ export function gzipHeaderLength(b: Uint8Array, atEnd: boolean, where: { offset:
 
 export const gzipDecoder: MemberDecoder = {
   async *decode(ctx: DecodeContext) {
-    const { reader, member } = ctx;
-    const where = { offset: ctx.start, member };
+    const { reader } = ctx;
+    const { where, corrupt } = memberErrors(ctx, "gzip");
     // The header: grow the peek until it is complete.
     let want = 512;
     let headerLen = 0;
@@ -53,7 +53,7 @@ export const gzipDecoder: MemberDecoder = {
       const b = await reader.peek(want);
       headerLen = gzipHeaderLength(b, b.length < want, where);
       if (!headerLen && want >= GZIP_HEADER_MAX) {
-        throw new CpioxError("CPIOX_CORRUPT_COMPRESSED", `gzip: header longer than ${GZIP_HEADER_MAX} bytes`, where);
+        throw corrupt(`header longer than ${GZIP_HEADER_MAX} bytes`);
       }
       if (headerLen) {
         ctx.describe({ flags: `0x${b[3].toString(16)}`, mtime: new DataView(b.buffer, b.byteOffset + 4, 4).getUint32(0, true), os: b[9] });
@@ -91,11 +91,11 @@ export const gzipDecoder: MemberDecoder = {
       }
     } catch (e) {
       if (e instanceof CpioxError) throw e;
-      throw new CpioxError("CPIOX_CORRUPT_COMPRESSED", `gzip: ${(e as Error).message}`, where);
+      throw corrupt((e as Error).message);
     }
     const trailer = await readExactly(reader, 8);
     if (trailer.length < 8) {
-      throw new CpioxError("CPIOX_CORRUPT_COMPRESSED", "gzip: truncated trailer (CRC32 and size)", where);
+      throw corrupt("truncated trailer (CRC32 and size)");
     }
     const view = new DataView(trailer.buffer, trailer.byteOffset, 8);
     const wantCrc = view.getUint32(0, true);

@@ -2,10 +2,10 @@
 // (`lz4 -l`, what the kernel reads) has no end marker: like the kernel since 2021, a zero size
 // word or fewer than four bytes left end it. The modern frame is read too, with a warning,
 // because the kernel rejects it.
-import { CODEC_ERRORS, instantiateCodecs, type Codecs } from "../../core/codecs.js";
+import { CODEC_ERRORS, instantiateCodecs } from "../../core/codecs.js";
 import { CpioxError } from "../../errors.js";
 import { readExactly, readInto, skipBytes } from "../../input/reader.js";
-import type { DecodeContext, MemberDecoder } from "./types.js";
+import { memberErrors, type DecodeContext, type MemberDecoder } from "./types.js";
 
 const LEGACY_MAGIC = 0x184c2102;
 const LEGACY_BLOCK = 8 << 20;
@@ -17,15 +17,10 @@ const NEEDS_ZERO_WORD = "if another member follows lz4 legacy data, it needs a z
 
 const le32 = (b: Uint8Array, at = 0) => (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
 
-function blockError(codecs: Codecs, n: number, where: { offset: number; member: number }, what: string): CpioxError {
-  return new CpioxError("CPIOX_CORRUPT_COMPRESSED", `${what}: ${CODEC_ERRORS[n] ?? `error ${n}`}`, where);
-}
-
 export const lz4LegacyDecoder: MemberDecoder = {
   async *decode(ctx: DecodeContext) {
     const { reader } = ctx;
-    const where = { offset: ctx.start, member: ctx.member };
-    const corrupt = (why: string) => new CpioxError("CPIOX_CORRUPT_COMPRESSED", `lz4: ${why}`, where);
+    const { where, corrupt } = memberErrors(ctx, "lz4");
     const magic = await readExactly(reader, 4);
     if (magic.length < 4 || le32(magic) !== LEGACY_MAGIC) throw corrupt("bad legacy frame magic (02 21 4C 18 expected)");
     ctx.describe({ frame: "legacy" });
@@ -56,8 +51,7 @@ export const lz4LegacyDecoder: MemberDecoder = {
 export const lz4FrameDecoder: MemberDecoder = {
   async *decode(ctx: DecodeContext) {
     const { reader } = ctx;
-    const where = { offset: ctx.start, member: ctx.member };
-    const corrupt = (why: string) => new CpioxError("CPIOX_CORRUPT_COMPRESSED", `lz4 frame: ${why}`, where);
+    const { where, corrupt } = memberErrors(ctx, "lz4 frame");
     ctx.warn({
       code: "CPIOX_KERNEL_LZ4_FRAME",
       message: "lz4 frame format (04 22 4D 18): the kernel reads only the legacy format written by `lz4 -l`",
@@ -101,7 +95,7 @@ export const lz4FrameDecoder: MemberDecoder = {
         const got = await readInto(reader, codecs.input, len);
         if (got < len) throw corrupt("truncated block");
         n = codecs.exports.lz4Block(len, start, start + maxBlock);
-        if (n < 0) throw blockError(codecs, n, where, "lz4 frame block");
+        if (n < 0) throw corrupt(`block: ${CODEC_ERRORS[n] ?? `error ${n}`}`);
       }
       if (blockChecksum && (await skipBytes(reader, 4)) < 4) throw corrupt("truncated block checksum");
       yield codecs.output.subarray(start, start + n);

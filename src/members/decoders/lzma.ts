@@ -3,11 +3,11 @@
 import { CpioxError } from "../../errors.js";
 import { lzmaNative } from "./liblzma.js";
 import { streamThrough } from "./through.js";
-import type { DecodeContext, MemberDecoder } from "./types.js";
+import { memberErrors, type DecodeContext, type MemberDecoder } from "./types.js";
 
 export const lzmaDecoder: MemberDecoder = {
   async *decode(ctx: DecodeContext) {
-    const where = { offset: ctx.start, member: ctx.member };
+    const { corrupt } = memberErrors(ctx, "lzma");
     const head = await ctx.reader.peek(13);
     if (head.length >= 13) {
       const view = new DataView(head.buffer, head.byteOffset, 13);
@@ -22,7 +22,7 @@ export const lzmaDecoder: MemberDecoder = {
       yield* streamThrough(ctx.reader, engine, { consumed: () => engine.totalIn() });
     } catch (e) {
       if (e instanceof CpioxError) throw e;
-      throw new CpioxError("CPIOX_CORRUPT_COMPRESSED", `lzma: ${(e as Error).message}`, where);
+      throw corrupt((e as Error).message);
     }
   },
 };

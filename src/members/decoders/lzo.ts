@@ -4,7 +4,7 @@
 import { CODEC_ERRORS, instantiateCodecs } from "../../core/codecs.js";
 import { CpioxError } from "../../errors.js";
 import { readExactly, readInto } from "../../input/reader.js";
-import type { DecodeContext, MemberDecoder } from "./types.js";
+import { memberErrors, type DecodeContext, type MemberDecoder } from "./types.js";
 
 const MAGIC = [0x89, 0x4c, 0x5a, 0x4f, 0x00, 0x0d, 0x0a, 0x1a, 0x0a];
 const F_ADLER32_D = 0x1, F_ADLER32_C = 0x2, F_H_EXTRA_FIELD = 0x40, F_CRC32_D = 0x100, F_CRC32_C = 0x200;
@@ -19,8 +19,7 @@ const be16 = (b: Uint8Array, at = 0) => (b[at] << 8) | b[at + 1];
 export const lzoDecoder: MemberDecoder = {
   async *decode(ctx: DecodeContext) {
     const { reader } = ctx;
-    const where = { offset: ctx.start, member: ctx.member };
-    const corrupt = (why: string) => new CpioxError("CPIOX_CORRUPT_COMPRESSED", `lzo: ${why}`, where);
+    const { where, corrupt } = memberErrors(ctx, "lzo");
     const need = async (n: number, what: string) => {
       const b = await readExactly(reader, n);
       if (b.length < n) throw corrupt(`truncated ${what}`);

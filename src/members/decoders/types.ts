@@ -1,7 +1,7 @@
 // What every member decoder provides: decompressed chunks, and the reader left exactly at the
 // first byte after the member.
 import type { ChunkReader } from "../../input/reader.js";
-import type { Warning } from "../../errors.js";
+import { CpioxError, type Warning } from "../../errors.js";
 
 export interface DecodeContext {
   reader: ChunkReader;
@@ -18,4 +18,13 @@ export type ContainerFacts = Record<string, string | number | boolean | null>;
 export interface MemberDecoder {
   /** Yields decompressed bytes; returns when the member's last byte has been consumed. */
   decode(ctx: DecodeContext): AsyncGenerator<Uint8Array, void, void>;
+}
+
+/** Where a member's errors point, and a maker of its CPIOX_CORRUPT_COMPRESSED errors. */
+export function memberErrors(ctx: DecodeContext, format: string) {
+  const where = { offset: ctx.start, member: ctx.member };
+  return {
+    where,
+    corrupt: (why: string) => new CpioxError("CPIOX_CORRUPT_COMPRESSED", `${format}: ${why}`, where),
+  };
 }

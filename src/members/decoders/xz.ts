@@ -5,7 +5,7 @@ import { crc32 } from "node:zlib";
 import { CpioxError } from "../../errors.js";
 import { lzmaNative } from "./liblzma.js";
 import { streamThrough } from "./through.js";
-import type { DecodeContext, MemberDecoder } from "./types.js";
+import { memberErrors, type DecodeContext, type MemberDecoder } from "./types.js";
 
 const CHECKS: Record<number, string> = { 0: "none", 1: "crc32", 4: "crc64", 10: "sha256" };
 const HEADER = 12;
@@ -13,8 +13,7 @@ const FOOTER = 12;
 
 export const xzDecoder: MemberDecoder = {
   async *decode(ctx: DecodeContext) {
-    const where = { offset: ctx.start, member: ctx.member };
-    const corrupt = (why: string) => new CpioxError("CPIOX_CORRUPT_COMPRESSED", `xz: ${why}`, where);
+    const { where, corrupt } = memberErrors(ctx, "xz");
     const head = await ctx.reader.peek(HEADER);
     if (head.length < HEADER) throw corrupt("truncated stream header");
     const magic = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];

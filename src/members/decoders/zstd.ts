@@ -2,7 +2,7 @@
 // at the end of the frame, so the member's exact end is known (the kernel decodes one frame).
 import { createRequire } from "node:module";
 import { CpioxError } from "../../errors.js";
-import type { DecodeContext, MemberDecoder } from "./types.js";
+import { memberErrors, type DecodeContext, type MemberDecoder } from "./types.js";
 
 interface DCtx {
   decompressStream(dst: Uint8Array, src: Uint8Array): [number, number, number];
@@ -18,8 +18,7 @@ const OUT_CHUNK = 1 << 20;
 export const zstdDecoder: MemberDecoder = {
   async *decode(ctx: DecodeContext) {
     const { reader } = ctx;
-    const where = { offset: ctx.start, member: ctx.member };
-    const corrupt = (why: string) => new CpioxError("CPIOX_CORRUPT_COMPRESSED", `zstd: ${why}`, where);
+    const { where, corrupt } = memberErrors(ctx, "zstd");
     const head = await reader.peek(18);
     ctx.describe(frameFacts(head));
     const dctx = new binding.DCtx();
