@@ -1,8 +1,6 @@
-// Legacy .lzma members (props 0x5D, dictionary size, 64-bit size) with liblzma's alone decoder,
-// which stops at the end marker or the declared size; its total_in is the member's length.
-import { CpioxError } from "../../errors.js";
-import { lzmaNative } from "./liblzma.js";
-import { streamThrough } from "./through.js";
+// Legacy .lzma members (props, dictionary size, 64-bit size) with liblzma's alone decoder,
+// which stops at the end marker or the declared size.
+import { liblzmaDecode } from "./liblzma.js";
 import { memberErrors, type DecodeContext, type MemberDecoder } from "./types.js";
 
 export const lzmaDecoder: MemberDecoder = {
@@ -17,12 +15,6 @@ export const lzmaDecoder: MemberDecoder = {
         uncompressedSize: size === 0xffffffffffffffffn ? null : Number(size),
       });
     }
-    const engine = lzmaNative.createStream("aloneDecoder");
-    try {
-      yield* streamThrough(ctx.reader, engine, { consumed: () => engine.totalIn() });
-    } catch (e) {
-      if (e instanceof CpioxError) throw e;
-      throw corrupt((e as Error).message);
-    }
+    yield* liblzmaDecode(ctx.reader, "lzma", corrupt);
   },
 };

@@ -11,7 +11,9 @@ interface ZstdBinding {
   DCtx: new () => DCtx;
   getFrameContentSize(frame: Uint8Array): number | null;
 }
-const binding = createRequire(import.meta.url)("zstd-napi/binding") as ZstdBinding;
+// Loaded on first use: most images never need it.
+let loaded: ZstdBinding | undefined;
+const zstd = () => (loaded ??= createRequire(import.meta.url)("zstd-napi/binding") as ZstdBinding);
 
 const OUT_CHUNK = 1 << 20;
 
@@ -21,7 +23,7 @@ export const zstdDecoder: MemberDecoder = {
     const { where, corrupt } = memberErrors(ctx, "zstd");
     const head = await reader.peek(18);
     ctx.describe(frameFacts(head));
-    const dctx = new binding.DCtx();
+    const dctx = new (zstd().DCtx)();
     let out = Buffer.alloc(0);
     for (;;) {
       const chunk = await reader.next();
@@ -58,7 +60,7 @@ function frameFacts(head: Uint8Array): Record<string, number | boolean | null> {
   const fhd = head[4];
   let contentSize: number | null = null;
   try {
-    contentSize = binding.getFrameContentSize(head);
+    contentSize = zstd().getFrameContentSize(head);
   } catch {
     contentSize = null;
   }
