@@ -84,8 +84,14 @@ describe.each(COMPRESSORS)("%s", (name, _cmd, kind, warnings) => {
     const img = compressed.get(name)!;
     for (const cut of [img.length - 1, Math.floor(img.length / 2), 20]) {
       const r = await listBytes(img.subarray(0, cut), 8191);
-      expect(r.error?.code, `cut at ${cut}`).toMatch(/^CPIOX_(CORRUPT_COMPRESSED|MEMBER_ENDS_MID_ENTRY)$/);
+      expect(r.error?.code, `cut at ${cut}`).toMatch(/^CPIOX_(CORRUPT_COMPRESSED|MEMBER_ENDS_MID_ENTRY|MEMBER_TRAILING_DATA)$/);
     }
+  });
+
+  it("a truncated small member fed one byte at a time: a specific error", async () => {
+    const img = smallCompressed.get(name)!;
+    const r = await listBytes(img.subarray(0, img.length - 3), 1);
+    expect(r.error?.code).toMatch(/^CPIOX_(CORRUPT_COMPRESSED|MEMBER_ENDS_MID_ENTRY|MEMBER_TRAILING_DATA)$/);
   });
 
   it("a flipped byte: a specific error", async () => {
@@ -94,7 +100,7 @@ describe.each(COMPRESSORS)("%s", (name, _cmd, kind, warnings) => {
     const r = await listBytes(img, 65536);
     // Where cpiox checks no data checksum (lz4, lzop, .lzma has none) a flip may decode to wrong
     // bytes inside a file body; gzip's CRC32 mismatch is a warning, as the kernel ignores it.
-    if (r.error) expect(r.error.code).toMatch(/^CPIOX_(CORRUPT_COMPRESSED|MEMBER_ENDS_MID_ENTRY|JUNK_IN_MEMBER|BAD_MAGIC|BAD_HEADER|NAME_NOT_TERMINATED|BROKEN_PADDING)$/);
+    if (r.error) expect(r.error.code).toMatch(/^CPIOX_(CORRUPT_COMPRESSED|MEMBER_ENDS_MID_ENTRY|MEMBER_TRAILING_DATA|JUNK_IN_MEMBER|BAD_MAGIC|BAD_HEADER|NAME_NOT_TERMINATED|BROKEN_PADDING)$/);
     else if (kind === "gzip") expect(codes(r.warnings)).toContain("CPIOX_GZIP_CRC");
     else expect(["lz4", "lzo", "lz4-frame", "lzma"]).toContain(kind);
   });

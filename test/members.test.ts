@@ -97,6 +97,14 @@ describe.each(CHUNK_SIZES)("members, chunks of %s", (chunk) => {
   it("a compressed member that ends mid-entry", async () => {
     const r = await listBytes(gzipSync(rootfs.subarray(0, rootfs.length - 200)), chunk);
     expect(r.error?.code).toBe("CPIOX_MEMBER_ENDS_MID_ENTRY");
+    expect(r.error?.message).toContain("gzip member");
+  });
+
+  it("a compressed member with data after its last complete entry", async () => {
+    const r = await listBytes(gzipSync(Buffer.concat([rootfs, Buffer.from("0707")])), chunk);
+    expect(r.error?.code).toBe("CPIOX_MEMBER_TRAILING_DATA");
+    expect(r.error?.offset).toBe(rootfs.length);
+    expect(r.error?.message).toContain("4 bytes after its last complete entry");
   });
 
   it("a truncated or corrupt gzip stream", async () => {

@@ -143,13 +143,21 @@ export async function readArchive(
         parser.push(out);
         await events.drain?.();
         if (parser.stopped) {
-          throw new CpioxError("CPIOX_JUNK_IN_MEMBER", "junk within compressed archive",
+          throw new CpioxError("CPIOX_JUNK_IN_MEMBER",
+            `junk within compressed archive: a byte that is neither a header nor NUL padding in the ${kind} member (member at input offset ${start}; offset given in its decompressed data)`,
             { offset: parser.position, member: member.index });
         }
       }
+      if (parser.state === "header") {
+        // The kernel's "junk at the end of compressed archive", case 1: bytes after the last
+        // complete entry that are not a whole header.
+        throw new CpioxError("CPIOX_MEMBER_TRAILING_DATA",
+          `junk at the end of compressed archive: the ${kind} member (input offset ${start}) has ${parser.position - parser.entryStart} bytes after its last complete entry, fewer than a header`,
+          { offset: parser.entryStart, member: member.index });
+      }
       if (parser.state !== "rest") {
         throw new CpioxError("CPIOX_MEMBER_ENDS_MID_ENTRY",
-          `junk at the end of compressed archive: the ${kind} member ended at ${parser.position} inside the entry starting at ${parser.entryStart} (in its ${parser.state})`,
+          `junk at the end of compressed archive: the ${kind} member (input offset ${start}) ended at ${parser.position} inside the entry starting at ${parser.entryStart} (in its ${parser.state})`,
           { offset: parser.entryStart, member: member.index });
       }
       member.end = reader.offset;
