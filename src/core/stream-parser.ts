@@ -82,7 +82,9 @@ export class StreamParser {
   /** Header offset of the entry in progress (meaningful when state is not "rest"). */
   get entryStart(): number {
     if (this.phase === Phase.Body && this.current) return this.current.offset;
-    if (this.phase === Phase.Meta && this.core.exports.atRest()) return this.core.ctl[A.CTL_POS];
+    if (this.phase === Phase.Meta && (this.core.exports.atRest() || this.wantMin === A.HEADER_SIZE)) {
+      return this.core.ctl[A.CTL_POS];
+    }
     return this.core.rec[A.REC_OFFSET];
   }
 
