@@ -1,9 +1,9 @@
 // xz and legacy .lzma members with the system's liblzma (liblzma.so.5, part of every Debian
 // base system) through koffi. lzma_code runs on the thread pool, so decoding overlaps parsing;
 // liblzma stops at the end of the stream and avail_in says exactly where the member ended.
-import koffi from "koffi";
-import { CpioxError } from "../../errors.js";
+import type { CpioxError } from "../../errors.js";
 import type { ChunkReader } from "../../input/reader.js";
+import { freeNative, nativeBuffer, onThreadPool, systemLibrary, type AsyncFn } from "./native.js";
 
 /** liblzma may use this much memory for one member (xz -9 needs 65 MiB); more is refused. */
 export const LZMA_MEMLIMIT = 512n << 20n;
@@ -20,45 +20,25 @@ const LZMA_ERRORS: Record<number, string> = {
   8: "invalid or unsupported options", 9: "data is corrupt", 10: "unexpected end of input", 11: "liblzma internal error",
 };
 
-interface Liblzma {
-  streamDecoder(strm: unknown, memlimit: bigint, flags: number): number;
-  aloneDecoder(strm: unknown, memlimit: bigint): number;
-  code: { async(strm: unknown, action: number, cb: (err: unknown, ret: number) => void): void };
-  end(strm: unknown): void;
-}
-
-let liblzma: Liblzma | undefined;
-function load(): Liblzma {
-  if (!liblzma) {
-    const lib = koffi.load("liblzma.so.5");
-    liblzma = {
-      streamDecoder: lib.func("int lzma_stream_decoder(void *strm, uint64_t memlimit, uint32_t flags)"),
-      aloneDecoder: lib.func("int lzma_alone_decoder(void *strm, uint64_t memlimit)"),
-      code: lib.func("int lzma_code(void *strm, int action)"),
-      end: lib.func("void lzma_end(void *strm)"),
-    };
-  }
-  return liblzma;
-}
+const liblzma = systemLibrary("liblzma.so.5", "liblzma5", (lib) => ({
+  streamDecoder: lib.func("int lzma_stream_decoder(void *strm, uint64_t memlimit, uint32_t flags)") as AsyncFn<number>,
+  aloneDecoder: lib.func("int lzma_alone_decoder(void *strm, uint64_t memlimit)") as AsyncFn<number>,
+  code: lib.func("int lzma_code(void *strm, int action)") as AsyncFn<number>,
+  end: lib.func("void lzma_end(void *strm)") as AsyncFn<void>,
+}));
 
 /** Decodes one xz stream or .lzma file from the reader; the bytes after it go back to the reader. */
 export async function* liblzmaDecode(
-  reader: ChunkReader, format: "xz" | "lzma", corrupt: (why: string) => CpioxError,
+  reader: ChunkReader, format: "xz" | "lzma", errors: { where: { offset: number; member: number }; corrupt: (why: string) => CpioxError },
 ): AsyncGenerator<Uint8Array> {
-  let lz: Liblzma;
-  try {
-    lz = load();
-  } catch (e) {
-    throw corrupt(`cannot load liblzma.so.5 (${(e as Error).message}); install liblzma5`);
-  }
-  const strm = koffi.alloc("uint8_t", STREAM_SIZE);
-  const input = koffi.alloc("uint8_t", IN_SIZE);
-  const output = koffi.alloc("uint8_t", OUT_SIZE);
-  const s = new DataView(koffi.view(strm, STREAM_SIZE));
-  new Uint8Array(s.buffer).fill(0); // LZMA_STREAM_INIT
-  const inView = new Uint8Array(koffi.view(input, IN_SIZE));
-  const outView = new Uint8Array(koffi.view(output, OUT_SIZE));
-  const inAddr = koffi.address(input), outAddr = koffi.address(output);
+  const { corrupt } = errors;
+  const lz = liblzma(errors.where);
+  const strmBuf = nativeBuffer(STREAM_SIZE), input = nativeBuffer(IN_SIZE), output = nativeBuffer(OUT_SIZE);
+  const strm = strmBuf.ptr;
+  const s = new DataView(strmBuf.view.buffer, strmBuf.view.byteOffset, STREAM_SIZE);
+  strmBuf.view.fill(0); // LZMA_STREAM_INIT
+  const inView = input.view, outView = output.view;
+  const inAddr = input.address, outAddr = output.address;
   const init = format === "xz" ? lz.streamDecoder(strm, LZMA_MEMLIMIT, 0) : lz.aloneDecoder(strm, LZMA_MEMLIMIT);
   try {
     if (init !== LZMA_OK) throw corrupt(`decoder setup failed: ${LZMA_ERRORS[init] ?? init}`);
@@ -78,8 +58,7 @@ export async function* liblzmaDecode(
       }
       s.setBigUint64(NEXT_OUT, outAddr, true);
       s.setBigUint64(AVAIL_OUT, BigInt(OUT_SIZE), true);
-      const ret = await new Promise<number>((resolve, reject) =>
-        lz.code.async(strm, action, (err, r) => (err ? reject(err) : resolve(r))));
+      const ret = await onThreadPool(lz.code, strm, action);
       const produced = OUT_SIZE - Number(s.getBigUint64(AVAIL_OUT, true));
       if (produced > 0) yield outView.subarray(0, produced);
       if (ret === LZMA_STREAM_END) {
@@ -93,8 +72,6 @@ export async function* liblzmaDecode(
     }
   } finally {
     lz.end(strm);
-    koffi.free(strm);
-    koffi.free(input);
-    koffi.free(output);
+    freeNative(strmBuf, input, output);
   }
 }

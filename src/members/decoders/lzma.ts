@@ -5,7 +5,7 @@ import { memberErrors, type DecodeContext, type MemberDecoder } from "./types.js
 
 export const lzmaDecoder: MemberDecoder = {
   async *decode(ctx: DecodeContext) {
-    const { corrupt } = memberErrors(ctx, "lzma");
+    const errors = memberErrors(ctx, "lzma");
     const head = await ctx.reader.peek(13);
     if (head.length >= 13) {
       const view = new DataView(head.buffer, head.byteOffset, 13);
@@ -15,6 +15,6 @@ export const lzmaDecoder: MemberDecoder = {
         uncompressedSize: size === 0xffffffffffffffffn ? null : Number(size),
       });
     }
-    yield* liblzmaDecode(ctx.reader, "lzma", corrupt);
+    yield* liblzmaDecode(ctx.reader, "lzma", errors);
   },
 };

@@ -9,7 +9,8 @@ const MAGIC = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
 
 export const xzDecoder: MemberDecoder = {
   async *decode(ctx: DecodeContext) {
-    const { where, corrupt } = memberErrors(ctx, "xz");
+    const errors = memberErrors(ctx, "xz");
+    const { where, corrupt } = errors;
     const head = await ctx.reader.peek(12);
     if (head.length < 12) throw corrupt("truncated stream header");
     if (!MAGIC.every((b, i) => head[i] === b)) throw corrupt("bad stream header magic (FD 37 7A 58 5A 00 expected)");
@@ -27,6 +28,6 @@ export const xzDecoder: MemberDecoder = {
         ...where,
       });
     }
-    yield* liblzmaDecode(ctx.reader, "xz", corrupt);
+    yield* liblzmaDecode(ctx.reader, "xz", errors);
   },
 };

@@ -1,71 +1,104 @@
-// zstd members with zstd-napi's streaming context: it reports the input it consumed and stops
-// at the end of the frame, so the member's exact end is known (the kernel decodes one frame).
-import { createRequire } from "node:module";
-import { CpioxError } from "../../errors.js";
-import { memberErrors, type DecodeContext, type MemberDecoder } from "./types.js";
+// zstd members with the system's libzstd (libzstd.so.1) through koffi: ZSTD_decompressStream
+// runs on the thread pool, reports the input it consumed and returns 0 at the end of the frame,
+// so the member's exact end is known (the kernel decodes one frame).
+import type { ContainerFacts, DecodeContext, MemberDecoder } from "./types.js";
+import { memberErrors } from "./types.js";
+import { freeNative, nativeBuffer, onThreadPool, systemLibrary, type AsyncFn } from "./native.js";
 
-interface DCtx {
-  decompressStream(dst: Uint8Array, src: Uint8Array): [number, number, number];
-}
-interface ZstdBinding {
-  DCtx: new () => DCtx;
-  getFrameContentSize(frame: Uint8Array): number | null;
-}
-// Loaded on first use: most images never need it.
-let loaded: ZstdBinding | undefined;
-const zstd = () => (loaded ??= createRequire(import.meta.url)("zstd-napi/binding") as ZstdBinding);
+const IN_SIZE = 1 << 20;
+const OUT_SIZE = 1 << 20;
+const CONTENTSIZE_UNKNOWN = 0xffffffffffffffffn;
+const CONTENTSIZE_ERROR = 0xfffffffffffffffen;
 
-const OUT_CHUNK = 1 << 20;
+const libzstd = systemLibrary("libzstd.so.1", "libzstd1", (lib) => ({
+  createDCtx: lib.func("void *ZSTD_createDCtx(void)") as AsyncFn<unknown>,
+  freeDCtx: lib.func("size_t ZSTD_freeDCtx(void *dctx)") as AsyncFn<bigint>,
+  // The buffers are { pointer, size, pos } structs, passed by address.
+  decompressStream: lib.func("size_t ZSTD_decompressStream(void *dctx, void *output, void *input)") as AsyncFn<number | bigint>,
+  isError: lib.func("unsigned int ZSTD_isError(size_t code)") as AsyncFn<number>,
+  errorName: lib.func("const char *ZSTD_getErrorName(size_t code)") as AsyncFn<string>,
+  frameContentSize: lib.func("unsigned long long ZSTD_getFrameContentSize(const void *src, size_t size)") as AsyncFn<number | bigint>,
+}));
 
 export const zstdDecoder: MemberDecoder = {
   async *decode(ctx: DecodeContext) {
     const { reader } = ctx;
     const { where, corrupt } = memberErrors(ctx, "zstd");
+    const z = libzstd(where);
     const head = await reader.peek(18);
-    ctx.describe(frameFacts(head));
-    const dctx = new (zstd().DCtx)();
-    let out = Buffer.alloc(0);
-    for (;;) {
+    ctx.describe(frameFacts(head, z.frameContentSize));
+    const input = nativeBuffer(IN_SIZE), inDesc = nativeBuffer(24); // ZSTD_inBuffer
+    const inD = new DataView(inDesc.view.buffer, inDesc.view.byteOffset, 24);
+    // Two output buffers: the next call decodes into one while the other is parsed.
+    const outputs = [nativeBuffer(OUT_SIZE), nativeBuffer(OUT_SIZE)];
+    const outDescs = [nativeBuffer(24), nativeBuffer(24)]; // ZSTD_outBuffer
+    const outD = outDescs.map((d) => new DataView(d.view.buffer, d.view.byteOffset, 24));
+    const dctx = z.createDCtx();
+    let fed = 0;
+    let exhausted = false;
+    const consumed = () => Number(inD.getBigUint64(16, true));
+    // New input only once the previous chunk is used up (the call in flight never sees it change).
+    const refill = async () => {
+      if (consumed() < fed || exhausted) return;
       const chunk = await reader.next();
-      if (!chunk) throw corrupt("truncated frame (input ended before the frame's end)");
-      let input: Uint8Array = chunk;
-      let full: boolean;
-      do {
-        // A fresh buffer only once the previous one was handed out.
-        if (out.length === 0) out = Buffer.allocUnsafe(OUT_CHUNK);
-        let hint: number, produced: number, consumed: number;
-        try {
-          [hint, produced, consumed] = dctx.decompressStream(out, input);
-        } catch (e) {
-          throw corrupt((e as Error).message);
+      if (!chunk) {
+        exhausted = true;
+        return;
+      }
+      fed = Math.min(chunk.length, IN_SIZE);
+      input.view.set(chunk.subarray(0, fed));
+      if (fed < chunk.length) reader.unread(chunk.subarray(fed));
+      inD.setBigUint64(8, BigInt(fed), true);
+      inD.setBigUint64(16, 0n, true);
+    };
+    const start = (i: number) => {
+      outD[i].setBigUint64(16, 0n, true);
+      return onThreadPool(z.decompressStream, dctx, outDescs[i].ptr, inDesc.ptr);
+    };
+    let which = 0;
+    let pending: Promise<number | bigint> | null = null;
+    try {
+      inD.setBigUint64(0, input.address, true);
+      outputs.forEach((o, i) => {
+        outD[i].setBigUint64(0, o.address, true);
+        outD[i].setBigUint64(8, BigInt(OUT_SIZE), true);
+      });
+      await refill();
+      pending = start(which);
+      for (;;) {
+        const ret = BigInt(await pending!);
+        pending = null;
+        if (z.isError(ret)) throw corrupt(z.errorName(ret));
+        const produced = Number(outD[which].getBigUint64(16, true));
+        const done = ret === 0n;
+        if (!done) {
+          if (exhausted && produced === 0) throw corrupt("truncated frame (input ended before the frame's end)");
+          await refill();
+          pending = start(which ^ 1);
         }
-        input = input.subarray(consumed);
-        full = produced === out.length;
-        if (produced > 0) {
-          const view = out.subarray(0, produced);
-          out = Buffer.alloc(0);
-          yield view;
-        }
-        if (hint === 0) {
-          reader.unread(input);
+        if (produced > 0) yield outputs[which].view.subarray(0, produced);
+        if (done) {
+          // A copy: the native buffer is freed below.
+          if (consumed() < fed) reader.unread(Buffer.from(input.view.subarray(consumed(), fed)));
           return;
         }
-      } while (input.length > 0 || full);
+        which ^= 1;
+      }
+    } finally {
+      // A call still running (the consumer stopped early) must finish before its buffers go.
+      await pending?.catch(() => undefined);
+      z.freeDCtx(dctx);
+      freeNative(input, inDesc, ...outputs, ...outDescs);
     }
   },
 };
 
-function frameFacts(head: Uint8Array): Record<string, number | boolean | null> {
+function frameFacts(head: Uint8Array, contentSizeOf: (src: Uint8Array, size: number) => number | bigint): ContainerFacts {
   if (head.length < 5) return {};
   const fhd = head[4];
-  let contentSize: number | null = null;
-  try {
-    contentSize = zstd().getFrameContentSize(head);
-  } catch {
-    contentSize = null;
-  }
+  const size = BigInt(contentSizeOf(head, head.length));
   return {
-    contentSize,
+    contentSize: size === CONTENTSIZE_UNKNOWN || size === CONTENTSIZE_ERROR ? null : Number(size),
     contentChecksum: Boolean(fhd & 0x04),
     singleSegment: Boolean(fhd & 0x20),
     dictionaryId: (fhd & 3) !== 0,
