@@ -16,7 +16,11 @@ export interface DecodeContext {
 export type ContainerFacts = Record<string, string | number | boolean | null>;
 
 export interface MemberDecoder {
-  /** Yields decompressed bytes; returns when the member's last byte has been consumed. */
+  /**
+   * Yields decompressed bytes; returns when the member's last byte has been consumed. A yielded
+   * chunk may be a view of the decoder's own (WebAssembly or native) buffer: it is valid only
+   * until the next one is requested, so consumers use it at once and copy what they keep.
+   */
   decode(ctx: DecodeContext): AsyncGenerator<Uint8Array, void, void>;
 }
 
