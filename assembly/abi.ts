@@ -21,6 +21,7 @@ export const CTL_CONSUMED: i32 = 3;
 export const CTL_CODE: i32 = 4;
 export const CTL_POS: i32 = 5;      // stream position of the next unconsumed byte
 export const CTL_SKIP: i32 = 6;
+export const CTL_IN_AT: i32 = 7;    // where in IN the bytes of the next NEED go
 export const CTL_SLOTS: i32 = 8;
 
 // Record slots (f64 each) describing the current entry.
@@ -46,7 +47,15 @@ export const REC_DATA_LEN: i32 = 18;  // body bytes that follow (regular files; 
 export const REC_DATA_PAD: i32 = 19;  // padding bytes after the body up to the next header
 export const REC_FLAGS: i32 = 20;
 export const REC_RAW_MODE: i32 = 21;
+export const REC_XATTR_COUNT: i32 = 22; // newcx: xattrs decoded into the xattr table
+export const REC_MTIME_NSEC: i32 = 23;  // newcx: the sub-second mtime field
 export const REC_SLOTS: i32 = 24;
+
+// Header sizes and formats.
+export const NEWCX_HEADER_SIZE: i32 = 134;
+export const FORMAT_NEWC: i32 = 1;
+export const FORMAT_CRC: i32 = 2;
+export const FORMAT_NEWCX: i32 = 3;
 
 // Record flags.
 export const F_TRAILER: i32 = 1;       // TRAILER!!!: resets the hard-link table
@@ -62,6 +71,9 @@ export const E_BROKEN_PADDING: i32 = 4; // non-NUL at a misaligned offset after 
 export const E_NAME_NO_NUL: i32 = 5;    // "malformed archive"
 export const E_BAD_CHECKSUM: i32 = 6;   // "bad data checksum"
 export const E_PROTOCOL: i32 = 7;       // the caller broke the protocol
+export const E_XATTR_FRAMING: i32 = 8;  // an xattr entry's size or name is malformed (CTL_SKIP: its offset)
+export const E_XATTR_TOO_BIG: i32 = 9;  // an xattr block larger than XATTR_BLOCK_MAX
+export const E_HUGE_FIELD: i32 = 10;    // a 64-bit newcx field beyond 2^53
 
 // Warnings (CTL_CODE after OP_SKIP).
 export const W_NAME_SIZE: i32 = 1;       // namesize 0 or > PATH_MAX: entry skipped
@@ -72,4 +84,6 @@ export const W_DATA_ON_SPECIAL: i32 = 3;  // non-regular, non-symlink entry with
 export const PATH_MAX: i32 = 4096;
 export const HEADER_SIZE: i32 = 110;
 export const SCAN_MAX: i32 = 65536;      // zero padding is scanned in windows of this size
-export const IN_SIZE: i32 = 65536 + 16;  // >= N_ALIGN(PATH_MAX) + PATH_MAX + 1
+export const XATTR_BLOCK_MAX: i32 = 262144; // one entry's xattr block (a 64 KiB value fits several times)
+export const XATTR_MAX_COUNT: i32 = 1024;   // xattrs per entry
+export const IN_SIZE: i32 = 8192 + 262144 + 16; // name + xattr block + symlink target, padded

@@ -1,24 +1,30 @@
 // The entry state machine: the kernel's Start/GotHeader/GotName/GotSymlink/SkipIt/Reset states,
 // driven by step() with exactly the metadata bytes it asked for. Bodies never enter here.
+// newcx (070703) entries add a 134-byte header and an xattr block between name and data.
 import {
-  OP_NEED, OP_ENTRY, OP_SKIP, OP_STOP, OP_ERROR, MODE_TOP, MODE_RESET, MODE_START,
-  CTL_OP, CTL_WANT_MIN, CTL_WANT_MAX, CTL_CONSUMED, CTL_CODE, CTL_POS, CTL_SKIP,
+  OP_NEED, OP_ENTRY, OP_SKIP, OP_STOP, OP_ERROR, MODE_RESET, MODE_START,
+  CTL_OP, CTL_WANT_MIN, CTL_WANT_MAX, CTL_CONSUMED, CTL_CODE, CTL_POS, CTL_SKIP, CTL_IN_AT,
   REC_FORMAT, REC_INO, REC_MODE, REC_UID, REC_GID, REC_NLINK, REC_MTIME, REC_FILESIZE,
   REC_DEV_MAJOR, REC_DEV_MINOR, REC_RDEV_MAJOR, REC_RDEV_MINOR, REC_NAMESIZE, REC_CHECKSUM,
   REC_OFFSET, REC_NAME_LEN, REC_LINK_AT, REC_LINK_LEN, REC_DATA_LEN, REC_DATA_PAD, REC_FLAGS,
-  REC_RAW_MODE, F_TRAILER, F_CHECKSUM, F_DISCARD_BODY, F_MODE_HIGH_BITS,
+  REC_RAW_MODE, REC_XATTR_COUNT, REC_MTIME_NSEC, F_TRAILER, F_CHECKSUM, F_DISCARD_BODY, F_MODE_HIGH_BITS,
   E_ODC_MAGIC, E_NO_MAGIC, E_BAD_HEX, E_BROKEN_PADDING, E_NAME_NO_NUL, E_BAD_CHECKSUM, E_PROTOCOL,
-  W_NAME_SIZE, W_SYMLINK_TOO_LONG, W_DATA_ON_SPECIAL, PATH_MAX, HEADER_SIZE, SCAN_MAX,
+  E_XATTR_FRAMING, E_XATTR_TOO_BIG, E_HUGE_FIELD, W_NAME_SIZE, W_SYMLINK_TOO_LONG, W_DATA_ON_SPECIAL,
+  PATH_MAX, HEADER_SIZE, NEWCX_HEADER_SIZE, SCAN_MAX, XATTR_BLOCK_MAX, FORMAT_CRC, FORMAT_NEWCX,
 } from "./abi";
 import { IN, ctl, rec } from "./memory";
 import { hex8, magicKind, nameAlign, align4 } from "./header";
+import { decodeXattrEntries, xattrErrorAt } from "./xattr/block";
 
-const S_ZEROS: i32 = 0;   // skipping NUL padding (TOP or RESET flavour)
-const S_HEADER: i32 = 1;  // waiting for 110 header bytes
-const S_NAME: i32 = 2;    // waiting for the padded name (and symlink target)
-const S_BODY: i32 = 3;    // caller is handling the body; waiting for bodyDone()
-const S_SKIPPED: i32 = 4; // caller is discarding bytes; waiting for step(0)
+const S_ZEROS: i32 = 0;    // skipping NUL padding (TOP or RESET flavour)
+const S_HEADER: i32 = 1;   // waiting for 110 header bytes
+const S_NAME: i32 = 2;     // waiting for the padded name (newc: and the symlink target)
+const S_BODY: i32 = 3;     // caller is handling the body; waiting for bodyDone()
+const S_SKIPPED: i32 = 4;  // caller is discarding bytes; waiting for step(0)
 const S_FAILED: i32 = 5;
+const S_HEADER_X: i32 = 6; // newcx: waiting for the header's last 24 bytes
+const S_XATTRS: i32 = 7;   // newcx: waiting for the padded xattr block
+const S_TARGET: i32 = 8;   // newcx: waiting for the symlink target
 
 const S_IFMT: u32 = 0o170000;
 const S_IFREG: u32 = 0o100000;
@@ -30,13 +36,20 @@ let pos: u64 = 0;                  // stream offset of the next byte the caller 
 let mode: u32 = 0;
 let filesize: u64 = 0;
 let namesize: u64 = 0;
+let xattrsize: u64 = 0;
 let checksum: u32 = 0;
 let format: i32 = 0;
 let rawMode: u32 = 0;
+let headerAt: u64 = 0;   // stream offset of the current header
+let dataAt: u64 = 0;     // stream offset of the current entry's data
+let nextHeader: u64 = 0; // stream offset of the next header
+let skipReason: i32 = 0; // non-zero: the entry is skipped, for this warning
+let inAt: u32 = 0;       // where in IN the pending NEED lands
 
 function need(min: i32, max: i32): i32 {
   ctl(CTL_WANT_MIN, <f64>min);
   ctl(CTL_WANT_MAX, <f64>max);
+  ctl(CTL_IN_AT, <f64>inAt);
   return emit(OP_NEED);
 }
 
@@ -52,7 +65,7 @@ function fail(code: i32): i32 {
   return emit(OP_ERROR);
 }
 
-function skip(nextHeader: u64, warning: i32): i32 {
+function skip(warning: i32): i32 {
   ctl(CTL_SKIP, <f64>(nextHeader - pos));
   ctl(CTL_CODE, <f64>warning);
   pos = nextHeader;
@@ -62,6 +75,7 @@ function skip(nextHeader: u64, warning: i32): i32 {
 
 export function begin(offset: f64, streamMode: i32): i32 {
   pos = <u64>offset;
+  inAt = 0;
   if (streamMode == MODE_START) {
     state = S_HEADER;
     return need(HEADER_SIZE, HEADER_SIZE);
@@ -75,7 +89,10 @@ export function step(fed: i32): i32 {
   ctl(CTL_CONSUMED, <f64>fed);
   if (state == S_ZEROS) return scanZeros(fed);
   if (state == S_HEADER) return fed == HEADER_SIZE ? gotHeader() : fail(E_PROTOCOL);
+  if (state == S_HEADER_X) return fed == NEWCX_HEADER_SIZE - HEADER_SIZE ? gotNewcxHeader() : fail(E_PROTOCOL);
   if (state == S_NAME) return gotName(fed);
+  if (state == S_XATTRS) return gotXattrs(fed);
+  if (state == S_TARGET) return gotTarget(fed);
   if (state == S_SKIPPED && fed == 0) return afterEntry();
   return fail(E_PROTOCOL);
 }
@@ -83,7 +100,7 @@ export function step(fed: i32): i32 {
 // The caller delivered the body and its padding; sum is the 32-bit byte sum of the body.
 export function bodyDone(sum: u32): i32 {
   if (state != S_BODY) return fail(E_PROTOCOL);
-  if (format == 2 && (mode & S_IFMT) == S_IFREG && sum != checksum) return fail(E_BAD_CHECKSUM);
+  if (format == FORMAT_CRC && (mode & S_IFMT) == S_IFREG && sum != checksum) return fail(E_BAD_CHECKSUM);
   return afterEntry();
 }
 
@@ -95,6 +112,7 @@ export function position(): f64 { return <f64>pos; }
 function afterEntry(): i32 {
   state = S_ZEROS;
   checkAlignment = true;
+  inAt = 0;
   ctl(CTL_CONSUMED, 0);
   return need(1, SCAN_MAX);
 }
@@ -112,13 +130,20 @@ function scanZeros(fed: i32): i32 {
   if (checkAlignment && !aligned) return fail(E_BROKEN_PADDING);
   if (c == 0x30 && aligned) {
     state = S_HEADER;
-    ctl(CTL_OP, <f64>OP_NEED);
-    ctl(CTL_WANT_MIN, <f64>HEADER_SIZE);
-    ctl(CTL_WANT_MAX, <f64>HEADER_SIZE);
-    ctl(CTL_POS, <f64>pos);
-    return OP_NEED;
+    inAt = 0;
+    const op = need(HEADER_SIZE, HEADER_SIZE);
+    ctl(CTL_CONSUMED, <f64>i);
+    return op;
   }
   return emit(OP_STOP);
+}
+
+// A 16-digit newcx field as a number; -1 on a bad digit, -2 beyond 2^53.
+function hex16(at: usize): f64 {
+  const hi = hex8(at), lo = hex8(at + 8);
+  if (hi < 0 || lo < 0) return -1;
+  if (hi > 0x1fffff) return -2;
+  return <f64>hi * 4294967296.0 + <f64>lo;
 }
 
 function gotHeader(): i32 {
@@ -126,6 +151,13 @@ function gotHeader(): i32 {
   if (kind == 7) return fail(E_ODC_MAGIC);
   if (kind == 0) return fail(E_NO_MAGIC);
   format = kind;
+  headerAt = pos;
+  pos += HEADER_SIZE;
+  if (kind == FORMAT_NEWCX) {
+    state = S_HEADER_X;
+    inAt = HEADER_SIZE;
+    return need(NEWCX_HEADER_SIZE - HEADER_SIZE, NEWCX_HEADER_SIZE - HEADER_SIZE);
+  }
   // 13 fields of 8 hex digits after the 6-byte magic.
   for (let f: i32 = 0; f < 13; f++) {
     const v = hex8(6 + <usize>f * 8);
@@ -133,41 +165,87 @@ function gotHeader(): i32 {
     fields[f] = <u32>v;
   }
   rawMode = fields[1];
-  mode = rawMode & 0xffff;
   filesize = <u64>fields[6];
   namesize = <u64>fields[11];
   checksum = fields[12];
-  rec(REC_OFFSET, <f64>pos);
-  pos += HEADER_SIZE;
-  rec(REC_FORMAT, <f64>kind);
+  xattrsize = 0;
+  record(<f64>fields[5], 0, fields[7], fields[8], fields[9], fields[10]);
+  return afterHeader();
+}
+
+function gotNewcxHeader(): i32 {
+  pos += <u64>(NEWCX_HEADER_SIZE - HEADER_SIZE);
+  // ino, mode, uid, gid, nlink (8 each), mtime (16), mtime sub-second (8), filesize (16),
+  // devmajor, devminor, rdevmajor, rdevminor, namesize, xattrsize (8 each).
+  for (let f: i32 = 0; f < 5; f++) {
+    const v = hex8(6 + <usize>f * 8);
+    if (v < 0) return fail(E_BAD_HEX);
+    fields[f] = <u32>v;
+  }
+  const mtime = hex16(46);
+  const nsec = hex8(62);
+  const size = hex16(70);
+  if (mtime == -1 || size == -1 || nsec < 0) return fail(E_BAD_HEX);
+  if (mtime < 0 || size < 0) return fail(E_HUGE_FIELD);
+  for (let f: i32 = 0; f < 6; f++) {
+    const v = hex8(86 + <usize>f * 8);
+    if (v < 0) return fail(E_BAD_HEX);
+    fields[7 + f] = <u32>v;
+  }
+  rawMode = fields[1];
+  filesize = <u64>size;
+  namesize = <u64>fields[11];
+  xattrsize = <u64>fields[12];
+  checksum = 0;
+  // ino, mode, uid, gid, nlink sit in fields[0..5) as for newc.
+  record(mtime, <f64>nsec, fields[7], fields[8], fields[9], fields[10]);
+  return afterHeader();
+}
+
+function record(mtime: f64, nsec: f64, maj: u32, min: u32, rmaj: u32, rmin: u32): void {
+  mode = rawMode & 0xffff;
+  rec(REC_OFFSET, <f64>headerAt);
+  rec(REC_FORMAT, <f64>format);
   rec(REC_INO, <f64>fields[0]);
   rec(REC_MODE, <f64>mode);
   rec(REC_RAW_MODE, <f64>rawMode);
   rec(REC_UID, <f64>fields[2]);
   rec(REC_GID, <f64>fields[3]);
   rec(REC_NLINK, <f64>fields[4]);
-  rec(REC_MTIME, <f64>fields[5]);
+  rec(REC_MTIME, mtime);
+  rec(REC_MTIME_NSEC, nsec);
   rec(REC_FILESIZE, <f64>filesize);
-  rec(REC_DEV_MAJOR, <f64>fields[7]);
-  rec(REC_DEV_MINOR, <f64>fields[8]);
-  rec(REC_RDEV_MAJOR, <f64>fields[9]);
-  rec(REC_RDEV_MINOR, <f64>fields[10]);
+  rec(REC_DEV_MAJOR, <f64>maj);
+  rec(REC_DEV_MINOR, <f64>min);
+  rec(REC_RDEV_MAJOR, <f64>rmaj);
+  rec(REC_RDEV_MINOR, <f64>rmin);
   rec(REC_NAMESIZE, <f64>namesize);
   rec(REC_CHECKSUM, <f64>checksum);
   rec(REC_NAME_LEN, 0);
   rec(REC_LINK_LEN, 0);
   rec(REC_LINK_AT, 0);
   rec(REC_FLAGS, 0);
-  const nextHeader = align4(pos + nameAlign(namesize) + filesize);
-  if (namesize == 0 || namesize > <u64>PATH_MAX) return skip(nextHeader, W_NAME_SIZE);
-  const type = mode & S_IFMT;
-  let want = nameAlign(namesize);
-  if (type == S_IFLNK && filesize <= <u64>PATH_MAX) want += filesize;
-  state = S_NAME;
-  return need(<i32>want, <i32>want);
+  rec(REC_XATTR_COUNT, 0);
 }
 
 const fields = new StaticArray<u32>(13);
+
+function afterHeader(): i32 {
+  const padded = nameAlign(namesize);
+  dataAt = xattrsize > 0 ? align4(pos + padded + xattrsize) : pos + padded;
+  nextHeader = align4(dataAt + filesize);
+  if (namesize == 0 || namesize > <u64>PATH_MAX) return skip(W_NAME_SIZE);
+  const type = mode & S_IFMT;
+  skipReason = 0;
+  if (type == S_IFLNK && filesize > <u64>PATH_MAX) skipReason = W_SYMLINK_TOO_LONG;
+  else if (type != S_IFREG && type != S_IFLNK && filesize != 0) skipReason = W_DATA_ON_SPECIAL;
+  let want = padded;
+  // newc: the symlink target follows the name directly and is collected with it.
+  if (format != FORMAT_NEWCX && type == S_IFLNK && skipReason == 0) want += filesize;
+  state = S_NAME;
+  inAt = 0;
+  return need(<i32>want, <i32>want);
+}
 
 function cstrlen(at: usize, max: usize): usize {
   let n: usize = 0;
@@ -176,26 +254,61 @@ function cstrlen(at: usize, max: usize): usize {
 }
 
 function gotName(fed: i32): i32 {
-  const type = mode & S_IFMT;
-  const padded = nameAlign(namesize);
   pos += <u64>fed;
-  const nextHeader = align4(pos - <u64>fed + padded + filesize);
-  const nameLen = cstrlen(0, <usize>namesize);
-  rec(REC_NAME_LEN, <f64>nameLen);
+  rec(REC_NAME_LEN, <f64>cstrlen(0, <usize>namesize));
   // The kernel skips these without looking at the name; we read it only to report it.
-  if (type == S_IFLNK && filesize > <u64>PATH_MAX) return skip(nextHeader, W_SYMLINK_TOO_LONG);
-  if (type != S_IFREG && type != S_IFLNK && filesize != 0) return skip(nextHeader, W_DATA_ON_SPECIAL);
+  if (skipReason != 0) return skip(skipReason);
   if (load<u8>(IN + <usize>namesize - 1) != 0) return fail(E_NAME_NO_NUL);
-  let flags: i32 = format == 2 ? F_CHECKSUM : 0;
+  if (xattrsize > 0) {
+    if (xattrsize > <u64>XATTR_BLOCK_MAX) return fail(E_XATTR_TOO_BIG);
+    state = S_XATTRS;
+    inAt = <u32>nameAlign(namesize);
+    const want = <i32>(dataAt - pos);
+    return need(want, want);
+  }
+  return afterXattrs();
+}
+
+function gotXattrs(fed: i32): i32 {
+  const blockAt = IN + <usize>inAt;
+  pos += <u64>fed;
+  const n = decodeXattrEntries(blockAt, <u32>xattrsize);
+  if (n == -2) return fail(E_XATTR_TOO_BIG);
+  if (n < 0) {
+    ctl(CTL_SKIP, <f64>(dataAt - <u64>fed + <u64>xattrErrorAt)); // stream offset of the bad entry
+    return fail(E_XATTR_FRAMING);
+  }
+  rec(REC_XATTR_COUNT, <f64>n);
+  return afterXattrs();
+}
+
+function afterXattrs(): i32 {
+  if (format == FORMAT_NEWCX && (mode & S_IFMT) == S_IFLNK) {
+    state = S_TARGET;
+    inAt = <u32>nameAlign(namesize) + <u32>align4(xattrsize);
+    return need(<i32>filesize, <i32>filesize);
+  }
+  const linkAt = <u32>nameAlign(namesize);
+  return entry(linkAt);
+}
+
+function gotTarget(fed: i32): i32 {
+  pos += <u64>fed;
+  return entry(inAt);
+}
+
+function entry(linkAt: u32): i32 {
+  const type = mode & S_IFMT;
+  let flags: i32 = format == FORMAT_CRC ? F_CHECKSUM : 0;
   if (rawMode > 0xffff) flags |= F_MODE_HIGH_BITS;
   let dataLen: u64 = 0;
   if (type == S_IFLNK) {
-    rec(REC_LINK_AT, <f64>padded);
-    rec(REC_LINK_LEN, <f64>cstrlen(<usize>padded, <usize>filesize));
+    rec(REC_LINK_AT, <f64>linkAt);
+    rec(REC_LINK_LEN, <f64>cstrlen(<usize>linkAt, <usize>filesize));
   } else {
     dataLen = filesize;
   }
-  if (nameLen == 10 && isTrailer()) {
+  if (cstrlen(0, <usize>namesize) == 10 && isTrailer()) {
     flags |= F_TRAILER;
     if (dataLen > 0) flags |= F_DISCARD_BODY;
   }

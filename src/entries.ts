@@ -3,8 +3,14 @@
 export type EntryType =
   | "file" | "directory" | "symlink" | "char" | "block" | "fifo" | "socket" | "unknown" | "trailer";
 
+export interface Xattr {
+  /** The full name with its namespace, e.g. security.ima (bytes, as encoded). */
+  name: Buffer;
+  value: Buffer;
+}
+
 export interface Entry {
-  format: "newc" | "crc";
+  format: "newc" | "crc" | "newcx";
   /** The name exactly as stored (up to its first NUL); Linux names need not be UTF-8. */
   name: Buffer;
   /** The name as printable text (invalid UTF-8 bytes shown as \xNN). */
@@ -30,6 +36,8 @@ export interface Entry {
   offset: number;
   /** Index of the member that holds the entry. */
   member: number;
+  /** Extended attributes the archive carries for this entry (newcx block), else null. */
+  xattrs: Xattr[] | null;
 }
 
 export function typeOfMode(mode: number): EntryType {

@@ -15,6 +15,7 @@ export const ErrorCodes = {
   CPIOX_CORRUPT_COMPRESSED: "the compressed stream is corrupt or truncated",
   CPIOX_TOO_LARGE: "more archive data than --max-size allows (decompression-bomb guard)",
   CPIOX_RATIO_EXCEEDED: "a compressed member expands more than --max-ratio allows (decompression-bomb guard)",
+  CPIOX_XATTR_MALFORMED: "an xattr record's framing is broken (size below its header or past the end, name without NUL, too large)",
   CPIOX_WRITE_FAILED: "writing a file's data failed",
   CPIOX_BAD_ARGUMENT: "a command-line argument or option is invalid",
   CPIOX_INPUT: "the input could not be read",

@@ -3,7 +3,9 @@
 import * as A from "./abi.js";
 import { instantiateCore, type Core } from "./wasm.js";
 import { CpioxError, type ErrorCode, type Warning, type WarningCode } from "../errors.js";
-import { type Entry, printableName, typeOfMode } from "../entries.js";
+import { type Entry, type Xattr, printableName, typeOfMode } from "../entries.js";
+
+const FORMATS: Record<number, Entry["format"]> = { [A.FORMAT_NEWC]: "newc", [A.FORMAT_CRC]: "crc", [A.FORMAT_NEWCX]: "newcx" };
 
 /** Receives a body as it streams; bytes are views into the input, valid only during the call. */
 export interface BodySink {
@@ -33,6 +35,9 @@ const CORE_ERRORS: Record<number, [ErrorCode, string]> = {
   [A.E_NAME_NO_NUL]: ["CPIOX_NAME_NOT_TERMINATED", "malformed archive: name not NUL-terminated"],
   [A.E_BAD_CHECKSUM]: ["CPIOX_BAD_CHECKSUM", "bad data checksum"],
   [A.E_PROTOCOL]: ["CPIOX_INTERNAL", "core protocol violation"],
+  [A.E_XATTR_FRAMING]: ["CPIOX_XATTR_MALFORMED", "malformed xattr entry: its size is smaller than its header or runs past the block, or its name has no NUL"],
+  [A.E_XATTR_TOO_BIG]: ["CPIOX_XATTR_MALFORMED", `xattr block larger than ${A.XATTR_BLOCK_MAX} bytes or with more than ${A.XATTR_MAX_COUNT} entries`],
+  [A.E_HUGE_FIELD]: ["CPIOX_BAD_HEADER", "a 64-bit newcx field is beyond 2^53"],
 };
 
 const enum Phase { Meta, Body, Skip, Stopped, Failed }
@@ -44,6 +49,7 @@ export class StreamParser {
   private phase = Phase.Meta;
   private wantMin = 0;
   private wantMax = 0;
+  private inAt = 0;         // where in IN the pending metadata goes
   private filled = 0;       // metadata bytes already copied into IN
   private bodyLeft = 0;
   private padLeft = 0;
@@ -109,7 +115,7 @@ export class StreamParser {
       switch (this.phase) {
         case Phase.Meta: {
           const take = Math.min(n - i, this.wantMax - this.filled);
-          this.core.input.set(chunk.subarray(i, i + take), this.filled);
+          this.core.input.set(chunk.subarray(i, i + take), this.inAt + this.filled);
           if (this.filled + take < this.wantMin) {
             this.filled += take;
             i += take;
@@ -180,6 +186,7 @@ export class StreamParser {
         this.phase = Phase.Meta;
         this.wantMin = ctl[A.CTL_WANT_MIN];
         this.wantMax = ctl[A.CTL_WANT_MAX];
+        this.inAt = ctl[A.CTL_IN_AT];
         return;
       case A.OP_ENTRY:
         return this.onEntry();
@@ -206,8 +213,9 @@ export class StreamParser {
         this.phase = Phase.Failed;
         const [code, message] = CORE_ERRORS[ctl[A.CTL_CODE]] ?? ["CPIOX_INTERNAL", "unknown core error"];
         const entry = this.current && ctl[A.CTL_CODE] === A.E_BAD_CHECKSUM ? this.current : null;
+        const xattrAt = ctl[A.CTL_CODE] === A.E_XATTR_FRAMING ? ctl[A.CTL_SKIP] : null;
         throw new CpioxError(code, message, {
-          offset: entry ? entry.offset : ctl[A.CTL_POS],
+          offset: entry ? entry.offset : xattrAt ?? ctl[A.CTL_POS],
           member: this.member,
           entry: entry?.path,
         });
@@ -215,6 +223,20 @@ export class StreamParser {
       default:
         throw new CpioxError("CPIOX_INTERNAL", `unknown op ${op}`);
     }
+  }
+
+  /** Copies the decoded xattr table out of the core (it is overwritten by the next entry). */
+  private readXattrs(count: number): Xattr[] {
+    const t = this.core.xattrTable, mem = this.core.memory;
+    const out: Xattr[] = [];
+    for (let i = 0; i < count; i++) {
+      const [nameAt, nameLen, valueAt, valueLen] = t.subarray(i * 4, i * 4 + 4);
+      out.push({
+        name: Buffer.from(mem.subarray(nameAt, nameAt + nameLen)),
+        value: Buffer.from(mem.subarray(valueAt, valueAt + valueLen)),
+      });
+    }
+    return out;
   }
 
   private onEntry(): void {
@@ -227,7 +249,7 @@ export class StreamParser {
     const isSymlink = (mode & 0o170000) === 0o120000;
     const linkAt = rec[A.REC_LINK_AT];
     const entry: Entry = {
-      format: rec[A.REC_FORMAT] === 2 ? "crc" : "newc",
+      format: FORMATS[rec[A.REC_FORMAT]] ?? "newc",
       name,
       path: printableName(name),
       type: flags & A.F_TRAILER ? "trailer" : typeOfMode(mode),
@@ -247,6 +269,7 @@ export class StreamParser {
         ? Buffer.from(input.subarray(linkAt, linkAt + rec[A.REC_LINK_LEN])) : null,
       offset: rec[A.REC_OFFSET],
       member: this.member,
+      xattrs: rec[A.REC_XATTR_COUNT] > 0 ? this.readXattrs(rec[A.REC_XATTR_COUNT]) : null,
     };
     if (flags & A.F_MODE_HIGH_BITS) {
       this.events.warn({

@@ -1,7 +1,7 @@
 // Loads the WebAssembly core (compiled once per process) and exposes typed views of its regions.
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { CTL_SLOTS, REC_SLOTS, IN_SIZE } from "./abi.js";
+import { CTL_SLOTS, REC_SLOTS, IN_SIZE, XATTR_MAX_COUNT } from "./abi.js";
 
 export interface CoreExports {
   memory: WebAssembly.Memory;
@@ -13,6 +13,7 @@ export interface CoreExports {
   ctlAddress(): number;
   recAddress(): number;
   inAddress(): number;
+  xattrTableAddress(): number;
   [constant: string]: unknown;
 }
 
@@ -21,6 +22,9 @@ export interface Core {
   ctl: Float64Array;
   rec: Float64Array;
   input: Uint8Array;
+  /** (nameAt, nameLen, valueAt, valueLen) per decoded xattr, offsets into memory. */
+  xattrTable: Uint32Array;
+  memory: Uint8Array;
 }
 
 const compiled = new Map<string, WebAssembly.Module>();
@@ -61,5 +65,7 @@ export function instantiateCore(): Core {
     ctl: new Float64Array(buf, exports.ctlAddress(), CTL_SLOTS),
     rec: new Float64Array(buf, exports.recAddress(), REC_SLOTS),
     input: new Uint8Array(buf, exports.inAddress(), IN_SIZE),
+    xattrTable: new Uint32Array(buf, exports.xattrTableAddress(), XATTR_MAX_COUNT * 4),
+    memory: new Uint8Array(buf),
   };
 }

@@ -1,0 +1,41 @@
+// The xattr entry list shared by newcx blocks and .xattr-list path entries: each entry is 8 hex
+// digits of total size (those 8 included), the name with its NUL, then the raw value. Decoded
+// into XATTR_TABLE as (nameAt, nameLen, valueAt, valueLen) offsets into the core's memory.
+import { XATTR_MAX_COUNT } from "../abi";
+import { hexAt } from "../header";
+
+export const XATTR_TABLE: usize = memory.data(XATTR_MAX_COUNT * 16, 16);
+const ENTRY_HEADER: u32 = 8;
+
+/** Offset (from `at`) of the first malformed byte after a failed decode. */
+export let xattrErrorAt: u32 = 0;
+
+// Decodes the entries in [at, at+len). Returns their count, or -1 (malformed: xattrErrorAt says
+// where) or -2 (more than XATTR_MAX_COUNT).
+export function decodeXattrEntries(at: usize, len: u32): i32 {
+  let off: u32 = 0;
+  let n: i32 = 0;
+  while (off < len) {
+    xattrErrorAt = off;
+    if (len - off < ENTRY_HEADER) return -1;          // no room for the size field
+    const size = hexAt(at + <usize>off, 8);
+    if (size < 0) return -1;                           // not 8 hex digits
+    const total = <u32>size;
+    if (total < ENTRY_HEADER + 1 || total > len - off) return -1; // smaller than its header, or past the end
+    // The name runs to its NUL, which must lie inside this entry.
+    const nameAt = at + <usize>(off + ENTRY_HEADER);
+    const room = total - ENTRY_HEADER;
+    let nameLen: u32 = 0;
+    while (nameLen < room && load<u8>(nameAt + <usize>nameLen) != 0) nameLen++;
+    if (nameLen == room) return -1;
+    if (n >= XATTR_MAX_COUNT) return -2;
+    const slot = XATTR_TABLE + (<usize>n << 4);
+    store<u32>(slot, <u32>nameAt);
+    store<u32>(slot + 4, nameLen);
+    store<u32>(slot + 8, <u32>(nameAt + <usize>nameLen + 1));
+    store<u32>(slot + 12, room - nameLen - 1);
+    n++;
+    off += total;
+  }
+  return n;
+}
