@@ -46,6 +46,7 @@ export async function extract(source: Source, options: ExtractOptions): Promise<
     preserveOwner: options.preserveOwner ?? true,
     privileged,
     resolver: options.resolver ?? "auto",
+    xattrs: options.xattrs ?? true,
   }, rootFd);
   let entries = 0;
   const events: ArchiveEvents = {

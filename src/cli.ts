@@ -2,7 +2,7 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { extract, examine, entries } from "./api.js";
 import { CpioxError, describeWhere, type Warning } from "./errors.js";
-import { entryJson, longLine, membersTable } from "./format.js";
+import { entryJson, longLine, membersTable, xattrLines } from "./format.js";
 
 // Options every command takes, after its own.
 const COMMON_HELP = `  --strict              treat any warning as an error
@@ -28,13 +28,15 @@ Exit status: 0 clean, 1 finished with warnings, 2 error.`,
   --no-same-owner       do not set owners and groups (default: set them; without
                         root they are skipped with one warning)
   --resolver KIND       auto (default), openat2 or userspace
+  --no-xattrs           do not apply the xattrs the archive carries (still checked)
 ${COMMON_HELP}
   -q, --quiet           no summary line
   -h, --help            this help`,
   list: `Usage: cpiox list ARCHIVE|- [options]
 
-  -v, --verbose         ls -l style lines
-  --json                one JSON object per entry per line
+  -v, --verbose         ls -l style lines ("@" after the mode: the entry carries xattrs)
+  --xattrs              print each entry's xattrs under it (text when printable, else 0xHEX)
+  --json                one JSON object per entry per line (xattrs as hex)
 ${COMMON_HELP}
   -q, --quiet           print nothing but warnings and errors
   -h, --help            this help`,
@@ -56,8 +58,8 @@ const COMMON = {
 
 const OPTIONS = {
   extract: { ...COMMON, directory: { type: "string", short: "C" }, "make-parents": { type: "boolean" },
-    "no-same-owner": { type: "boolean" }, resolver: { type: "string" } },
-  list: { ...COMMON, verbose: { type: "boolean", short: "v" }, json: { type: "boolean" } },
+    "no-same-owner": { type: "boolean" }, resolver: { type: "string" }, "no-xattrs": { type: "boolean" } },
+  list: { ...COMMON, verbose: { type: "boolean", short: "v" }, json: { type: "boolean" }, xattrs: { type: "boolean" } },
   examine: { ...COMMON, json: { type: "boolean" } },
 } satisfies Record<string, ParseArgsConfig["options"]>;
 
@@ -123,6 +125,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
         ...common, cwd: v.directory, makeParents: Boolean(v["make-parents"]),
         preserveOwner: v["no-same-owner"] ? false : undefined,
         resolver: resolver as "auto" | "openat2" | "userspace",
+        xattrs: !v["no-xattrs"],
       });
       if (!v.quiet) {
         out.write(`extracted ${r.entries} entries (${r.files} files, ${r.bytes} bytes) from ${r.members.length} member(s) into ${v.directory}\n`);
@@ -132,6 +135,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
       for await (const e of entries(source, common)) {
         if (v.quiet) continue;
         text += (v.json ? JSON.stringify(entryJson(e)) : v.verbose ? longLine(e) : e.path) + "\n";
+        if (v.xattrs && !v.json && e.xattrs) text += xattrLines(e).join("\n") + "\n";
         if (text.length > 65536) {
           out.write(text);
           text = "";

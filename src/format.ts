@@ -17,11 +17,23 @@ export function modeString(e: Entry): string {
     bit(0o004, "r") + bit(0o002, "w") + exec(0o001, 0o1000, "t", "T");
 }
 
+/** An xattr value as text when it is printable (a trailing NUL allowed), else 0xHEX. */
+export function xattrValue(v: Buffer): string {
+  const body = v.length && v[v.length - 1] === 0 ? v.subarray(0, -1) : v;
+  const printable = body.length > 0 && body.every((b) => b >= 0x20 && b < 0x7f);
+  return printable ? JSON.stringify(v.toString("latin1")) : `0x${v.toString("hex")}`;
+}
+
+export function xattrLines(e: Entry): string[] {
+  return (e.xattrs ?? []).map((x) => `    ${x.name.toString("latin1")}=${xattrValue(x.value)}`);
+}
+
 export function longLine(e: Entry): string {
   const when = new Date(e.mtime * 1000).toISOString().slice(0, 16).replace("T", " ");
   const size = e.type === "char" || e.type === "block" ? `${e.rdevMajor}, ${e.rdevMinor}` : String(e.size);
   const target = e.linkTarget ? ` -> ${e.linkTarget.toString("utf8")}` : "";
-  return `${modeString(e)} ${String(e.nlink).padStart(3)} ${String(e.uid).padStart(5)} ${String(e.gid).padStart(5)} ${size.padStart(10)} ${when} ${e.path}${target}`;
+  // "@" after the mode marks an entry that carries xattrs, as ls does on some systems.
+  return `${modeString(e)}${e.xattrs ? "@" : " "}${String(e.nlink).padStart(3)} ${String(e.uid).padStart(5)} ${String(e.gid).padStart(5)} ${size.padStart(10)} ${when} ${e.path}${target}`;
 }
 
 export function entryJson(e: Entry): Record<string, unknown> {
@@ -40,6 +52,7 @@ export function entryJson(e: Entry): Record<string, unknown> {
     dev: [e.devMajor, e.devMinor],
     ...(e.type === "char" || e.type === "block" ? { rdev: [e.rdevMajor, e.rdevMinor] } : {}),
     ...(e.linkTarget ? { target: e.linkTarget.toString("utf8") } : {}),
+    ...(e.xattrs ? { xattrs: e.xattrs.map((x) => ({ name: x.name.toString("latin1"), value: x.value.toString("hex") })) } : {}),
     format: e.format,
     member: e.member,
     offset: e.offset,
@@ -47,13 +60,14 @@ export function entryJson(e: Entry): Record<string, unknown> {
 }
 
 export function membersTable(members: MemberInfo[]): string {
-  const rows = [["#", "start", "end", "kind", "compressed", "uncompressed", "entries", "container"]];
+  const rows = [["#", "start", "end", "kind", "compressed", "uncompressed", "entries", "xattrs", "container"]];
   for (const m of members) {
     const facts = Object.entries(m.container ?? {}).map(([k, v]) => `${k}=${v}`).join(" ");
+    const xattrs = m.xattrEntries.newcx ? `newcx:${m.xattrEntries.newcx}` : "-";
     rows.push([String(m.index), String(m.start), String(m.end), m.kind,
-      String(m.compressedSize), String(m.uncompressedSize), String(m.entries), facts]);
+      String(m.compressedSize), String(m.uncompressedSize), String(m.entries), xattrs, facts]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  const left = (i: number) => i === 3 || i === 7;
+  const left = (i: number) => i === 3 || i >= 7;
   return rows.map((r) => r.map((c, i) => (left(i) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ").trimEnd()).join("\n");
 }

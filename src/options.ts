@@ -25,6 +25,8 @@ export interface ExtractOptions extends CommonOptions {
    * (an equivalent walk for kernels without openat2) or "auto" (default: openat2 when available).
    */
   resolver?: ResolverKind | "auto";
+  /** Apply the xattrs the archive carries (default true). Their framing is checked either way. */
+  xattrs?: boolean;
 }
 
 export type ListOptions = CommonOptions;

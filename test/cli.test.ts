@@ -86,8 +86,8 @@ describe("cpiox CLI", () => {
     const f = sampleFile();
     const r = cpiox(["examine", f]);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^0 +0 +\d+ +cpio +\d+ +\d+ +2$/m);
-    expect(r.stdout).toMatch(/^1 +\d+ +\d+ +gzip +\d+ +\d+ +9  flags=0x0 /m);
+    expect(r.stdout).toMatch(/^0 +0 +\d+ +cpio +\d+ +\d+ +2  -$/m);
+    expect(r.stdout).toMatch(/^1 +\d+ +\d+ +gzip +\d+ +\d+ +9  - +flags=0x0 /m);
     const j = JSON.parse(cpiox(["examine", "--json", f]).stdout);
     expect(j.members.map((m: { kind: string }) => m.kind)).toEqual(["cpio", "gzip"]);
     expect(j.size).toBe(sample.length);
@@ -163,4 +163,34 @@ it("parseSize reads K/M/G/T as binary multiples", () => {
   expect([parseSize("10", "x"), parseSize("2K", "x"), parseSize("1.5m", "x"), parseSize("32GiB", "x"), parseSize(undefined, "x")])
     .toEqual([10, 2048, 1572864, 32 * 2 ** 30, undefined]);
   expect(() => parseSize("-1", "--max-size")).toThrow("--max-size takes a number");
+});
+
+describe("cpiox CLI: xattrs", () => {
+  const img = () => {
+    const f = join(tempDir(), "x.img");
+    writeFileSync(f, archive([
+      { magic: "070703", name: "bin", mode: 0o40755, xattrs: [["security.selinux", "system_u:object_r:bin_t:s0\0"]] },
+      { magic: "070703", name: "bin/sh", data: "x", xattrs: [["security.ima", Buffer.from([3, 2, 4, 0xff])]] },
+      { name: "plain", data: "y" },
+    ]));
+    return f;
+  };
+
+  it("list -v marks entries with xattrs; --xattrs prints them; --json includes them", () => {
+    const f = img();
+    const long = cpiox(["list", "-v", f]).stdout.split("\n");
+    expect(long[0]).toMatch(/^drwxr-xr-x@ /);
+    expect(long[2]).toMatch(/^-rw-r--r--  /);
+    const x = cpiox(["list", "--xattrs", f]).stdout;
+    expect(x).toBe('bin\n    security.selinux="system_u:object_r:bin_t:s0\\u0000"\nbin/sh\n    security.ima=0x030204ff\nplain\n');
+    const json = cpiox(["list", "--json", f]).stdout.trim().split("\n").map((l) => JSON.parse(l));
+    expect(json[1].xattrs).toEqual([{ name: "security.ima", value: "030204ff" }]);
+    expect(json[2].xattrs).toBeUndefined();
+  });
+
+  it("examine counts the entries that carry xattrs per encoding", () => {
+    const r = cpiox(["examine", "--json", img()]);
+    expect(JSON.parse(r.stdout).members[0].xattrEntries).toEqual({ newcx: 2 });
+    expect(cpiox(["examine", img()]).stdout).toMatch(/ 3  newcx:2/);
+  });
 });

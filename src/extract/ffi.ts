@@ -1,5 +1,6 @@
 // The one place where system calls that node:fs lacks are bound (openat2, the *at family,
 // mknodat, statx). Every function returns -errno on failure instead of throwing.
+import { closeSync } from "node:fs";
 import koffi from "koffi";
 
 const libc = koffi.load("libc.so.6");
@@ -19,6 +20,8 @@ const c = {
   utimensat: libc.func("int utimensat(int dirfd, const char *path, void *times, int flags)"),
   statx: libc.func("int statx(int dirfd, const char *path, int flags, uint32_t mask, void *buf)"),
   readlinkat: libc.func("long readlinkat(int dirfd, const char *path, void *buf, size_t size)"),
+  fsetxattr: libc.func("int fsetxattr(int fd, const char *name, const void *value, size_t size, int flags)"),
+  setxattr: libc.func("int setxattr(const char *path, const char *name, const void *value, size_t size, int flags)"),
 };
 
 export const O_RDONLY = 0o0;
@@ -37,6 +40,7 @@ export const AT_EMPTY_PATH = 0x1000;
 export const RESOLVE_NO_MAGICLINKS = 0x02;
 export const RESOLVE_IN_ROOT = 0x10;
 
+export const EPERM = 1;
 export const ENOENT = 2;
 export const EEXIST = 17;
 export const ENOTDIR = 20;
@@ -110,4 +114,21 @@ export function readlinkat(dirfd: number, path: CPath): Buffer | number {
 export function makedev(major: number, minor: number): bigint {
   const ma = BigInt(major >>> 0), mi = BigInt(minor >>> 0);
   return ((ma & 0xfffn) << 8n) | ((ma & ~0xfffn) << 32n) | (mi & 0xffn) | ((mi & ~0xffn) << 12n);
+}
+
+/** Sets an xattr on an open file or directory. */
+export const fsetxattr = (fd: number, name: CPath, value: Uint8Array) => ret(c.fsetxattr(fd, name, value, value.length, 0));
+
+/**
+ * Sets an xattr on the object at dirfd/path itself, never following a final symlink: it is
+ * opened with O_PATH|O_NOFOLLOW and addressed through /proc/self/fd, which names that inode.
+ */
+export function lsetxattrAt(dirfd: number, path: CPath, name: CPath, value: Uint8Array): number {
+  const fd = openat(dirfd, path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return fd;
+  try {
+    return ret(c.setxattr(cpath(`/proc/self/fd/${fd}`), name, value, value.length, 0));
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -9,6 +9,8 @@ import * as ffi from "./ffi.js";
 import { HardLinkTable } from "./hardlinks.js";
 import { endsWithSlash, isDotDot, namesDirectoryItself, splitName } from "./paths.js";
 import { RootResolver, type ResolverKind } from "./resolver.js";
+import { errnoName } from "./errno.js";
+import { XattrApplier } from "./xattrs.js";
 
 const S_IFMT = 0o170000;
 const S_IFDIR = 0o040000;
@@ -24,6 +26,8 @@ export interface ExtractSinkOptions {
   preserveOwner: boolean;
   privileged: boolean;
   resolver: ResolverKind | "auto";
+  /** Apply the xattrs entries carry (false: --no-xattrs; their framing is still checked). */
+  xattrs: boolean;
 }
 
 interface DeferredDir {
@@ -40,11 +44,13 @@ export class ExtractSink implements ArchiveEvents {
   /** The file whose body is streaming, and its declared size. */
   private open: { fd: number; size: number } | null = null;
   private readonly umask = processUmask();
+  private readonly xattrs: XattrApplier;
   files = 0;
   bytes = 0;
 
   constructor(private readonly opts: ExtractSinkOptions, rootFd: number) {
     this.resolver = new RootResolver(rootFd, opts.resolver);
+    this.xattrs = new XattrApplier(opts);
   }
 
   get resolverKind(): ResolverKind { return this.resolver.kind; }
@@ -177,6 +183,7 @@ export class ExtractSink implements ArchiveEvents {
       end: () => {
         // Writing as a non-root user clears setuid/setgid (no CAP_FSETID): set them again.
         if (e.mode & 0o6000 && !this.opts.privileged) fchmodSync(fd, e.mode & PERMS);
+        this.applyXattrs(e, { fd });
         futimesSync(fd, e.mtime, e.mtime);
         closeSync(fd);
         this.open = null;
@@ -235,6 +242,7 @@ export class ExtractSink implements ArchiveEvents {
     const exact = e.mode & PERMS;
     const relaxed = this.opts.privileged ? exact : exact | 0o700;
     fchmodSync(fd, relaxed);
+    this.applyXattrs(e, { fd });
     if (parts) this.deferred.push({ parts, mtime: e.mtime, mode: relaxed !== exact ? exact : null });
   }
 
@@ -252,6 +260,7 @@ export class ExtractSink implements ArchiveEvents {
     }
     this.resolver.invalidate();
     this.chown(e, () => check(ffi.fchownat(dirFd, base, ...ids(e), ffi.AT_SYMLINK_NOFOLLOW)));
+    this.applyXattrs(e, { dirFd, base });
     ffi.utimensat(dirFd, base, e.mtime, ffi.AT_SYMLINK_NOFOLLOW);
     return null;
   }
@@ -284,8 +293,14 @@ export class ExtractSink implements ArchiveEvents {
     }
     this.chown(e, () => check(ffi.fchownat(dirFd, base, ...ids(e), ffi.AT_SYMLINK_NOFOLLOW)));
     ffi.fchmodat(dirFd, base, e.mode & PERMS, 0);
+    this.applyXattrs(e, { dirFd, base });
     ffi.utimensat(dirFd, base, e.mtime, ffi.AT_SYMLINK_NOFOLLOW);
     return null;
+  }
+
+  /** After chown and chmod, before times, as the xattr patches did. */
+  private applyXattrs(e: Entry, target: Parameters<XattrApplier["apply"]>[1]): void {
+    if (this.opts.xattrs) this.xattrs.apply(e, target);
   }
 
   private chown(e: Entry, apply: () => void): void {
@@ -321,14 +336,6 @@ function ids(e: Entry): [number, number] {
 
 function check(r: number): void {
   if (r < 0) throw new Error(errnoName(-r));
-}
-
-const ERRNO_NAMES: Record<number, string> = {
-  1: "EPERM", 2: "ENOENT", 13: "EACCES", 17: "EEXIST", 20: "ENOTDIR", 21: "EISDIR", 22: "EINVAL",
-  9: "EBADF", 28: "ENOSPC", 36: "ENAMETOOLONG", 39: "ENOTEMPTY", 40: "ELOOP", 18: "EXDEV", 30: "EROFS",
-};
-export function errnoName(errno: number): string {
-  return ERRNO_NAMES[errno] ?? `errno ${errno}`;
 }
 
 // The umask without changing it (process.umask() with no argument is deprecated).

@@ -20,6 +20,8 @@ export interface MemberInfo {
   compressedSize: number;
   uncompressedSize: number;
   entries: number;
+  /** Entries carrying xattrs, per encoding (newcx: in their header's block). */
+  xattrEntries: { newcx: number };
   /** What the container header says (compressed members). */
   container?: ContainerFacts;
 }
@@ -83,13 +85,14 @@ export async function readArchive(
     entry(entry: Entry): BodySink | null {
       if (!compressed && !plain) {
         plain = { index: members.length, kind: "cpio", start: entry.offset, end: entry.offset,
-          compressedSize: 0, uncompressedSize: 0, entries: 0 };
+          compressedSize: 0, uncompressedSize: 0, entries: 0, xattrEntries: { newcx: 0 } };
         members.push(plain);
         parser.member = entry.member = plain.index;
         events.memberStart?.(plain);
       }
       const m = (compressed ?? plain)!;
       if (entry.type !== "trailer") m.entries++;
+      if (entry.xattrs) m.xattrEntries.newcx++;
       return events.entry(entry);
     },
     entryDone(entry: Entry) {
@@ -122,7 +125,7 @@ export async function readArchive(
       }
       const decoder = decoders[kind];
       const member: MemberInfo = { index: members.length, kind, start, end: start,
-        compressedSize: 0, uncompressedSize: 0, entries: 0 };
+        compressedSize: 0, uncompressedSize: 0, entries: 0, xattrEntries: { newcx: 0 } };
       compressed = member;
       members.push(member);
       events.memberStart?.(member);
