@@ -1,6 +1,7 @@
 // The only export surface of the core: protocol entry points, region addresses, ABI constants.
 import { CTL, REC, IN } from "./memory";
 import { XATTR_TABLE } from "./xattr/block";
+import { decodeMetadata, metadataAt, metadataUnknownTypes, metadataVersionStop } from "./xattr/metadata";
 export { begin, step, bodyDone, atRest, position } from "./machine";
 export * from "./abi";
 
@@ -8,3 +9,9 @@ export function ctlAddress(): usize { return CTL; }
 export function recAddress(): usize { return REC; }
 export function inAddress(): usize { return IN; }
 export function xattrTableAddress(): usize { return XATTR_TABLE; }
+
+// METADATA!!! bodies: the caller copies one into IN at `at` and decodes it here.
+export function metadataDecode(at: u32, len: u32): i32 { return decodeMetadata(IN + <usize>at, len); }
+export function metadataErrorAt(): u32 { return metadataAt; }
+export function metadataUnknown(): i32 { return metadataUnknownTypes; }
+export function metadataStoppedAtVersion(): bool { return metadataVersionStop; }

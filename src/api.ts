@@ -55,6 +55,7 @@ export async function extract(source: Source, options: ExtractOptions): Promise<
       if (e.type !== "trailer") entries++;
       return sink.entry(e);
     },
+    metadata: (target, xattrs) => sink.metadata(target, xattrs),
   };
   try {
     const input = await openSource(source);
@@ -85,6 +86,9 @@ export async function examine(source: Source, options: ExamineOptions = {}): Pro
  * Entries as an async iterator; trailers are not yielded. The archive is read as the consumer
  * pulls, so memory stays bounded however large the input.
  */
+/** Entries held back so a METADATA!!! file right after one can still add its xattrs. */
+const HOLD_BACK = 2;
+
 export async function* entries(source: Source, options: ListOptions = {}): AsyncGenerator<Entry> {
   const { warn } = counted(options);
   const input = await openSource(source);
@@ -105,18 +109,21 @@ export async function* entries(source: Source, options: ListOptions = {}): Async
       if (e.type !== "trailer") queue.push(e);
       return null;
     },
+    metadata(target, xattrs) {
+      target.xattrs = [...(target.xattrs ?? []), ...xattrs];
+    },
     drain() {
       if (cancelled) return Promise.reject(new Error("consumer stopped"));
-      if (queue.length === 0) return undefined;
+      if (queue.length <= HOLD_BACK) return undefined;
       signal();
       return new Promise<void>((r) => { wakeProducer = r; });
     },
   }, options).then(() => { done = true; }, (e) => { failure = e; done = true; }).finally(signal);
   try {
     for (;;) {
-      if (queue.length) {
-        const batch = queue;
-        queue = [];
+      if (queue.length > HOLD_BACK || (done && queue.length)) {
+        const batch = done ? queue : queue.slice(0, queue.length - HOLD_BACK);
+        queue = done ? [] : queue.slice(queue.length - HOLD_BACK);
         yield* batch;
         continue;
       }

@@ -6,6 +6,8 @@ import { entryJson, longLine, membersTable, xattrLines } from "./format.js";
 
 // Options every command takes, after its own.
 const COMMON_HELP = `  --strict              treat any warning as an error
+  --keep-metadata-files treat METADATA!!! files as ordinary files too (the kernel
+                        patches' behaviour); by default they are metadata only
   --max-size BYTES      stop after this much archive data, plain plus decompressed
                         (default 32 GiB; 0 = no limit; K/M/G/T suffixes)
   --max-ratio N         stop when a compressed member expands more than N:1, judged
@@ -52,6 +54,7 @@ const COMMON = {
   strict: { type: "boolean" },
   "max-size": { type: "string" },
   "max-ratio": { type: "string" },
+  "keep-metadata-files": { type: "boolean" },
   quiet: { type: "boolean", short: "q" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -109,7 +112,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
     err.write(`cpiox ${cmd}: ${(e as Error).message}\n`);
     return 2;
   }
-  const common = { onwarn, strict: Boolean(v.strict), ...limits };
+  const common = { onwarn, strict: Boolean(v.strict), keepMetadataFiles: Boolean(v["keep-metadata-files"]), ...limits };
   try {
     if (cmd === "extract") {
       if (typeof v.directory !== "string") {

@@ -63,7 +63,7 @@ export function membersTable(members: MemberInfo[]): string {
   const rows = [["#", "start", "end", "kind", "compressed", "uncompressed", "entries", "xattrs", "container"]];
   for (const m of members) {
     const facts = Object.entries(m.container ?? {}).map(([k, v]) => `${k}=${v}`).join(" ");
-    const xattrs = m.xattrEntries.newcx ? `newcx:${m.xattrEntries.newcx}` : "-";
+    const xattrs = Object.entries(m.xattrEntries).filter(([, n]) => n > 0).map(([k, n]) => `${k}:${n}`).join(",") || "-";
     rows.push([String(m.index), String(m.start), String(m.end), m.kind,
       String(m.compressedSize), String(m.uncompressedSize), String(m.entries), xattrs, facts]);
   }

@@ -7,6 +7,11 @@ export interface CommonOptions {
   onwarn?: WarnHandler;
   /** Any warning becomes a CPIOX_STRICT error. */
   strict?: boolean;
+  /**
+   * Also treat METADATA!!! files as ordinary files (extracted, listed), as the kernel patches do.
+   * By default they are consumed as metadata only.
+   */
+  keepMetadataFiles?: boolean;
   /** Decompression-bomb guard: total bytes of archive data, plain plus decompressed (default 32 GiB; 0 = none). */
   maxSize?: number;
   /** Decompression-bomb guard: uncompressed:compressed ratio per member, after its first 16 MiB (default 1000; 0 = none). */

@@ -4,6 +4,8 @@ import * as A from "./abi.js";
 import { instantiateCore, type Core } from "./wasm.js";
 import { CpioxError, type ErrorCode, type Warning, type WarningCode } from "../errors.js";
 import { type Entry, type Xattr, printableName, typeOfMode } from "../entries.js";
+import { isMetadataFile, MetadataFile } from "./metadata-file.js";
+import { readXattrTable } from "./xattr-table.js";
 
 const FORMATS: Record<number, Entry["format"]> = { [A.FORMAT_NEWC]: "newc", [A.FORMAT_CRC]: "crc", [A.FORMAT_NEWCX]: "newcx" };
 
@@ -18,6 +20,8 @@ export interface ParserEvents {
   entry(entry: Entry): BodySink | null;
   /** Called after an entry's body is complete and verified. */
   entryDone?(entry: Entry): void;
+  /** Xattrs from a METADATA!!! file for `target`, the entry processed just before it. */
+  metadata?(target: Entry, xattrs: Xattr[], from: Entry): void;
   warn(w: Warning): void;
 }
 
@@ -42,6 +46,11 @@ const CORE_ERRORS: Record<number, [ErrorCode, string]> = {
 
 const enum Phase { Meta, Body, Skip, Stopped, Failed }
 
+export interface ParserOptions {
+  /** Also hand METADATA!!! files to the sink as ordinary files (the kernel patches' behaviour). */
+  keepMetadataFiles?: boolean;
+}
+
 export type StreamState = "rest" | "header" | "name" | "body" | "skip";
 
 export class StreamParser {
@@ -64,7 +73,11 @@ export class StreamParser {
   /** Stream offset just past the last complete entry (0 if none). */
   lastEntryEnd = 0;
 
-  constructor(private readonly events: ParserEvents) {
+  /** The last entry processed (not skipped, not a trailer): what a METADATA!!! file applies to. */
+  private previous: Entry | null = null;
+  private metadataFile: MetadataFile | null = null;
+
+  constructor(private readonly events: ParserEvents, private readonly opts: ParserOptions = {}) {
     this.core = instantiateCore();
   }
 
@@ -174,9 +187,21 @@ export class StreamParser {
     const op = this.core.exports.bodyDone(this.sum);
     if (op !== A.OP_ERROR) {
       this.lastEntryEnd = this.core.exports.position();
+      if (this.metadataFile) this.applyMetadata(this.metadataFile, entry);
       this.events.entryDone?.(entry);
     }
     this.onOp(op);
+  }
+
+  private applyMetadata(file: MetadataFile, entry: Entry): void {
+    this.metadataFile = null;
+    const xattrs = file.decode(this.core, (w) => this.events.warn(w));
+    if (!xattrs.length) return;
+    if (!this.previous) {
+      this.events.warn({ code: "CPIOX_METADATA_ORPHAN", message: "METADATA!!! with no entry before it: its xattrs are not applied", offset: entry.offset, member: entry.member, entry: entry.path });
+      return;
+    }
+    this.events.metadata?.(this.previous, xattrs, entry);
   }
 
   private onOp(op: number): void {
@@ -225,20 +250,6 @@ export class StreamParser {
     }
   }
 
-  /** Copies the decoded xattr table out of the core (it is overwritten by the next entry). */
-  private readXattrs(count: number): Xattr[] {
-    const t = this.core.xattrTable, mem = this.core.memory;
-    const out: Xattr[] = [];
-    for (let i = 0; i < count; i++) {
-      const [nameAt, nameLen, valueAt, valueLen] = t.subarray(i * 4, i * 4 + 4);
-      out.push({
-        name: Buffer.from(mem.subarray(nameAt, nameAt + nameLen)),
-        value: Buffer.from(mem.subarray(valueAt, valueAt + valueLen)),
-      });
-    }
-    return out;
-  }
-
   private onEntry(): void {
     const rec = this.core.rec;
     const input = this.core.input;
@@ -269,7 +280,7 @@ export class StreamParser {
         ? Buffer.from(input.subarray(linkAt, linkAt + rec[A.REC_LINK_LEN])) : null,
       offset: rec[A.REC_OFFSET],
       member: this.member,
-      xattrs: rec[A.REC_XATTR_COUNT] > 0 ? this.readXattrs(rec[A.REC_XATTR_COUNT]) : null,
+      xattrs: rec[A.REC_XATTR_COUNT] > 0 ? readXattrTable(this.core, rec[A.REC_XATTR_COUNT]) : null,
     };
     if (flags & A.F_MODE_HIGH_BITS) {
       this.events.warn({
@@ -284,7 +295,16 @@ export class StreamParser {
     this.padLeft = rec[A.REC_DATA_PAD];
     this.sum = 0;
     this.summing = (flags & A.F_CHECKSUM) !== 0 && entry.type === "file";
-    this.body = this.events.entry(entry);
+    if (isMetadataFile(entry)) {
+      const dataStart = this.core.exports.position() - this.bodyLeft - this.padLeft;
+      const collector = new MetadataFile(entry, dataStart);
+      const kept = this.opts.keepMetadataFiles ? this.events.entry(entry) : null;
+      this.metadataFile = collector;
+      this.body = kept ? teeSink(collector, kept) : collector;
+    } else {
+      this.body = this.events.entry(entry);
+      if (entry.type !== "trailer") this.previous = entry;
+    }
     if (flags & A.F_DISCARD_BODY) this.body = null;
     this.phase = Phase.Body;
     if (this.bodyLeft === 0 && this.padLeft === 0) this.finishBody();
@@ -299,4 +319,17 @@ export function byteSum(bytes: Uint8Array): number {
   for (; i + 4 <= n; i += 4) s += bytes[i] + bytes[i + 1] + bytes[i + 2] + bytes[i + 3];
   for (; i < n; i++) s += bytes[i];
   return s >>> 0;
+}
+
+function teeSink(a: BodySink, b: BodySink): BodySink {
+  return {
+    write(chunk) {
+      a.write(chunk);
+      b.write(chunk);
+    },
+    end() {
+      a.end();
+      b.end();
+    },
+  };
 }

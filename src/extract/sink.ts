@@ -2,7 +2,7 @@
 // (remove a conflicting object, create, write, chown, chmod, times), never outside the root.
 import { closeSync, readFileSync, fchmodSync, fchownSync, ftruncateSync, futimesSync, utimesSync, writeSync } from "node:fs";
 import { CpioxError, type Warning, type WarningCode } from "../errors.js";
-import type { Entry } from "../entries.js";
+import type { Entry, Xattr } from "../entries.js";
 import type { BodySink } from "../core/stream-parser.js";
 import type { ArchiveEvents } from "../members/splitter.js";
 import * as ffi from "./ffi.js";
@@ -79,6 +79,21 @@ export class ExtractSink implements ArchiveEvents {
         this.warnAt(e, "CPIOX_UNKNOWN_TYPE", `mode ${e.mode.toString(8)}: nothing created`);
         return null;
     }
+  }
+
+  /** Xattrs from a METADATA!!! file: set on the earlier entry's object, never following a symlink. */
+  metadata(target: Entry, xattrs: Xattr[]): void {
+    if (!this.opts.xattrs) return;
+    this.resolver.release();
+    const parts = splitName(target.name);
+    if (parts.length === 0 || namesDirectoryItself(target.name)) {
+      const fd = this.resolver.openDir(parts);
+      if (fd >= 0) this.xattrs.apply(target, { dirFd: fd, base: ffi.cpath(".") }, xattrs);
+      return;
+    }
+    const dirFd = this.resolver.openDir(parts.slice(0, -1));
+    if (dirFd < 0) return; // the entry itself was skipped for its missing parent, and said so
+    this.xattrs.apply(target, { dirFd, base: ffi.cpath(parts[parts.length - 1]) }, xattrs);
   }
 
   /** End of input: the kernel frees the link table and applies directory times, newest first. */

@@ -28,10 +28,11 @@ export class XattrApplier {
 
   constructor(private readonly opts: { privileged: boolean; warn(w: Warning): void }) {}
 
-  apply(e: Entry, target: XattrTarget): void {
-    if (!e.xattrs) return;
+  /** Sets xattrs (default: the entry's own) on the entry's object. */
+  apply(e: Entry, target: XattrTarget, xattrs: Xattr[] | null = e.xattrs): void {
+    if (!xattrs) return;
     // security.* last: setting other attributes (or a later chown) must not disturb them.
-    const ordered = [...e.xattrs].sort((a, b) => Number(isSecurity(a)) - Number(isSecurity(b)));
+    const ordered = [...xattrs].sort((a, b) => Number(isSecurity(a)) - Number(isSecurity(b)));
     for (const x of ordered) {
       const name = x.name.toString("latin1");
       const bad = invalidXattr(x);

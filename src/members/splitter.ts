@@ -4,7 +4,7 @@
 import { MODE_RESET, MODE_START, MODE_TOP } from "../core/abi.js";
 import { StreamParser, type BodySink, type ParserEvents } from "../core/stream-parser.js";
 import { CpioxError, type Warning } from "../errors.js";
-import type { Entry } from "../entries.js";
+import type { Entry, Xattr } from "../entries.js";
 import { ChunkReader } from "../input/reader.js";
 import { decoders } from "./decoders/index.js";
 import type { ContainerFacts } from "./decoders/types.js";
@@ -21,9 +21,14 @@ export interface MemberInfo {
   uncompressedSize: number;
   entries: number;
   /** Entries carrying xattrs, per encoding (newcx: in their header's block). */
-  xattrEntries: { newcx: number };
+  xattrEntries: { newcx: number; metadata: number };
   /** What the container header says (compressed members). */
   container?: ContainerFacts;
+}
+
+export interface ArchiveOptions extends ArchiveLimits {
+  /** Also hand METADATA!!! files to the sink as ordinary files. */
+  keepMetadataFiles?: boolean;
 }
 
 export interface ArchiveLimits {
@@ -56,7 +61,7 @@ function hex(bytes: Uint8Array): string {
 }
 
 export async function readArchive(
-  source: AsyncIterable<Uint8Array>, events: ArchiveEvents, limits: ArchiveLimits = {},
+  source: AsyncIterable<Uint8Array>, events: ArchiveEvents, limits: ArchiveOptions = {},
 ): Promise<ArchiveSummary> {
   const maxSize = limits.maxSize ?? DEFAULT_MAX_SIZE;
   const maxRatio = limits.maxRatio ?? DEFAULT_MAX_RATIO;
@@ -85,7 +90,7 @@ export async function readArchive(
     entry(entry: Entry): BodySink | null {
       if (!compressed && !plain) {
         plain = { index: members.length, kind: "cpio", start: entry.offset, end: entry.offset,
-          compressedSize: 0, uncompressedSize: 0, entries: 0, xattrEntries: { newcx: 0 } };
+          compressedSize: 0, uncompressedSize: 0, entries: 0, xattrEntries: { newcx: 0, metadata: 0 } };
         members.push(plain);
         parser.member = entry.member = plain.index;
         events.memberStart?.(plain);
@@ -95,12 +100,17 @@ export async function readArchive(
       if (entry.xattrs) m.xattrEntries.newcx++;
       return events.entry(entry);
     },
+    metadata(target: Entry, xattrs: Xattr[], from: Entry) {
+      const m = (compressed ?? plain);
+      if (m) m.xattrEntries.metadata++;
+      events.metadata?.(target, xattrs, from);
+    },
     entryDone(entry: Entry) {
       events.entryDone?.(entry);
       // A trailer ends a plain archive; what follows is a new member.
       if (entry.type === "trailer" && plain) closePlain(parser.lastEntryEnd);
     },
-  });
+  }, { keepMetadataFiles: limits.keepMetadataFiles });
 
   let started = false; // the kernel's state machine leaves Start after the first archive
   try {
@@ -125,7 +135,7 @@ export async function readArchive(
       }
       const decoder = decoders[kind];
       const member: MemberInfo = { index: members.length, kind, start, end: start,
-        compressedSize: 0, uncompressedSize: 0, entries: 0, xattrEntries: { newcx: 0 } };
+        compressedSize: 0, uncompressedSize: 0, entries: 0, xattrEntries: { newcx: 0, metadata: 0 } };
       compressed = member;
       members.push(member);
       events.memberStart?.(member);

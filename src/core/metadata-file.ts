@@ -1,0 +1,66 @@
+// METADATA!!! files (the 2019 v4 proposal): a regular file of xattr records for the entry
+// processed just before it. Its body is collected here (bounded) and decoded by the core.
+import * as A from "./abi.js";
+import { CpioxError, type Warning } from "../errors.js";
+import type { Entry, Xattr } from "../entries.js";
+import type { BodySink } from "./stream-parser.js";
+import type { Core } from "./wasm.js";
+import { readXattrTable } from "./xattr-table.js";
+
+export const METADATA_NAME = "METADATA!!!";
+/** A METADATA!!! body is buffered whole to be decoded; a larger one is refused. */
+export const METADATA_MAX = A.XATTR_BLOCK_MAX;
+/** Where in the core's input region the body is copied (after the name area). */
+const DECODE_AT = 8192;
+
+export function isMetadataFile(e: Entry): boolean {
+  return e.type === "file" && e.name.length === METADATA_NAME.length && e.name.toString("latin1") === METADATA_NAME;
+}
+
+interface MetadataExports {
+  metadataDecode(at: number, len: number): number;
+  metadataErrorAt(): number;
+  metadataUnknown(): number;
+  metadataStoppedAtVersion(): number;
+}
+
+export class MetadataFile implements BodySink {
+  private readonly body: Buffer;
+  private filled = 0;
+
+  constructor(private readonly entry: Entry, private readonly dataStart: number) {
+    if (entry.size > METADATA_MAX) {
+      throw new CpioxError("CPIOX_XATTR_MALFORMED", `METADATA!!! of ${entry.size} bytes is larger than ${METADATA_MAX}`,
+        { offset: entry.offset, member: entry.member, entry: entry.path });
+    }
+    this.body = Buffer.alloc(entry.size);
+  }
+
+  write(chunk: Uint8Array): void {
+    this.body.set(chunk, this.filled);
+    this.filled += chunk.length;
+  }
+
+  end(): void {}
+
+  /** The records' xattrs; malformed framing is an error, unsupported records warnings. */
+  decode(core: Core, warn: (w: Warning) => void): Xattr[] {
+    const ex = core.exports as unknown as MetadataExports;
+    core.input.set(this.body.subarray(0, this.filled), DECODE_AT);
+    const n = ex.metadataDecode(DECODE_AT, this.filled);
+    const where = { member: this.entry.member, entry: this.entry.path };
+    if (n < 0) {
+      throw new CpioxError("CPIOX_XATTR_MALFORMED", n === -2
+        ? `METADATA!!! with more than ${A.XATTR_MAX_COUNT} records`
+        : "malformed METADATA!!! record: its size is below its 10-byte header or runs past the file, or its name has no NUL",
+      { ...where, offset: this.dataStart + ex.metadataErrorAt() });
+    }
+    if (ex.metadataStoppedAtVersion()) {
+      warn({ code: "CPIOX_METADATA_UNSUPPORTED", message: "a record with a version other than 1: it and the records after it are ignored, as the kernel patch does", ...where, offset: this.dataStart + ex.metadataErrorAt() });
+    }
+    if (ex.metadataUnknown() > 0) {
+      warn({ code: "CPIOX_METADATA_UNSUPPORTED", message: `${ex.metadataUnknown()} record(s) of a type other than xattr (1) skipped`, ...where, offset: this.dataStart });
+    }
+    return readXattrTable(core, n);
+  }
+}
