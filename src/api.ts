@@ -56,6 +56,7 @@ export async function extract(source: Source, options: ExtractOptions): Promise<
       return sink.entry(e);
     },
     metadata: (target, xattrs) => sink.metadata(target, xattrs),
+    xattrList: (paths, from) => sink.xattrList(paths, from),
   };
   try {
     const input = await openSource(source);

@@ -6,8 +6,8 @@ import { entryJson, longLine, membersTable, xattrLines } from "./format.js";
 
 // Options every command takes, after its own.
 const COMMON_HELP = `  --strict              treat any warning as an error
-  --keep-metadata-files treat METADATA!!! files as ordinary files too (the kernel
-                        patches' behaviour); by default they are metadata only
+  --keep-metadata-files treat METADATA!!! and .xattr-list files as ordinary files
+                        too (the kernel patches' behaviour); by default metadata only
   --max-size BYTES      stop after this much archive data, plain plus decompressed
                         (default 32 GiB; 0 = no limit; K/M/G/T suffixes)
   --max-ratio N         stop when a compressed member expands more than N:1, judged

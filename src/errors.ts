@@ -44,6 +44,7 @@ export const WarningCodes = {
   CPIOX_XATTR_FAILED: "setting an xattr failed (e.g. the filesystem does not support it)",
   CPIOX_METADATA_UNSUPPORTED: "METADATA!!! records of another version or type: ignored, as the kernel patch does",
   CPIOX_METADATA_ORPHAN: "a METADATA!!! file with no entry before it to apply to",
+  CPIOX_XATTR_LIST_MISSING: "a .xattr-list names a path that does not exist in the tree",
   CPIOX_GZIP_CRC: "gzip CRC32 or size trailer does not match (the kernel does not check it)",
   CPIOX_KERNEL_XZ_CHECK: "xz stream with a check type other than crc32 or none, which the kernel refuses",
   CPIOX_KERNEL_LZ4_FRAME: "an lz4 frame-format member (04 22 4D 18); the kernel reads only the legacy format (lz4 -l)",

@@ -190,7 +190,7 @@ describe("cpiox CLI: xattrs", () => {
 
   it("examine counts the entries that carry xattrs per encoding", () => {
     const r = cpiox(["examine", "--json", img()]);
-    expect(JSON.parse(r.stdout).members[0].xattrEntries).toEqual({ newcx: 2, metadata: 0 });
+    expect(JSON.parse(r.stdout).members[0].xattrEntries).toEqual({ newcx: 2, metadata: 0, "xattr-list": 0 });
     expect(cpiox(["examine", img()]).stdout).toMatch(/ 3  newcx:2/);
   });
 });

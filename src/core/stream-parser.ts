@@ -5,6 +5,7 @@ import { instantiateCore, type Core } from "./wasm.js";
 import { CpioxError, type ErrorCode, type Warning, type WarningCode } from "../errors.js";
 import { type Entry, type Xattr, printableName, typeOfMode } from "../entries.js";
 import { isMetadataFile, MetadataFile } from "./metadata-file.js";
+import { isXattrListFile, XattrListFile, type XattrListPath } from "./xattr-list-file.js";
 import { readXattrTable } from "./xattr-table.js";
 
 const FORMATS: Record<number, Entry["format"]> = { [A.FORMAT_NEWC]: "newc", [A.FORMAT_CRC]: "crc", [A.FORMAT_NEWCX]: "newcx" };
@@ -22,6 +23,8 @@ export interface ParserEvents {
   entryDone?(entry: Entry): void;
   /** Xattrs from a METADATA!!! file for `target`, the entry processed just before it. */
   metadata?(target: Entry, xattrs: Xattr[], from: Entry): void;
+  /** A validated .xattr-list to apply now (a newer one is about to replace it, or the input ended). */
+  xattrList?(paths: XattrListPath[], from: Entry): void;
   warn(w: Warning): void;
 }
 
@@ -76,6 +79,9 @@ export class StreamParser {
   /** The last entry processed (not skipped, not a trailer): what a METADATA!!! file applies to. */
   private previous: Entry | null = null;
   private metadataFile: MetadataFile | null = null;
+  private listFile: XattrListFile | null = null;
+  /** The last .xattr-list read, not applied yet. */
+  private pendingList: { paths: XattrListPath[]; from: Entry } | null = null;
 
   constructor(private readonly events: ParserEvents, private readonly opts: ParserOptions = {}) {
     this.core = instantiateCore();
@@ -188,9 +194,20 @@ export class StreamParser {
     if (op !== A.OP_ERROR) {
       this.lastEntryEnd = this.core.exports.position();
       if (this.metadataFile) this.applyMetadata(this.metadataFile, entry);
+      if (this.listFile) {
+        this.pendingList = { paths: this.listFile.decode(this.core), from: entry };
+        this.listFile = null;
+      }
       this.events.entryDone?.(entry);
     }
     this.onOp(op);
+  }
+
+  /** Hands the pending .xattr-list to the sink: before a newer one, and at the end of the input. */
+  flushXattrList(): void {
+    const pending = this.pendingList;
+    this.pendingList = null;
+    if (pending) this.events.xattrList?.(pending.paths, pending.from);
   }
 
   private applyMetadata(file: MetadataFile, entry: Entry): void {
@@ -295,7 +312,14 @@ export class StreamParser {
     this.padLeft = rec[A.REC_DATA_PAD];
     this.sum = 0;
     this.summing = (flags & A.F_CHECKSUM) !== 0 && entry.type === "file";
-    if (isMetadataFile(entry)) {
+    if (isXattrListFile(entry)) {
+      // The kernel patch applies an existing list just before a newer one replaces it.
+      this.flushXattrList();
+      const collector = new XattrListFile(entry, this.core.exports.position() - this.bodyLeft - this.padLeft);
+      const kept = this.opts.keepMetadataFiles ? this.events.entry(entry) : null;
+      this.listFile = collector;
+      this.body = kept ? teeSink(collector, kept) : collector;
+    } else if (isMetadataFile(entry)) {
       const dataStart = this.core.exports.position() - this.bodyLeft - this.padLeft;
       const collector = new MetadataFile(entry, dataStart);
       const kept = this.opts.keepMetadataFiles ? this.events.entry(entry) : null;

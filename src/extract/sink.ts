@@ -2,7 +2,8 @@
 // (remove a conflicting object, create, write, chown, chmod, times), never outside the root.
 import { closeSync, readFileSync, fchmodSync, fchownSync, ftruncateSync, futimesSync, utimesSync, writeSync } from "node:fs";
 import { CpioxError, type Warning, type WarningCode } from "../errors.js";
-import type { Entry, Xattr } from "../entries.js";
+import { printableName, typeOfMode, type Entry, type Xattr } from "../entries.js";
+import type { XattrListPath } from "../core/xattr-list-file.js";
 import type { BodySink } from "../core/stream-parser.js";
 import type { ArchiveEvents } from "../members/splitter.js";
 import * as ffi from "./ffi.js";
@@ -94,6 +95,29 @@ export class ExtractSink implements ArchiveEvents {
     const dirFd = this.resolver.openDir(parts.slice(0, -1));
     if (dirFd < 0) return; // the entry itself was skipped for its missing parent, and said so
     this.xattrs.apply(target, { dirFd, base: ffi.cpath(parts[parts.length - 1]) }, xattrs);
+  }
+
+  /** A .xattr-list: each path resolves inside the root like any entry; never follows a final symlink. */
+  xattrList(paths: XattrListPath[], from: Entry): void {
+    if (!this.opts.xattrs) return;
+    this.resolver.release();
+    for (const { path, xattrs } of paths) {
+      if (!xattrs.length) continue;
+      const parts = splitName(path);
+      const shown = printableName(path);
+      const target: Entry = { ...from, name: path, path: shown, type: "file", xattrs };
+      // A path ending in "." or ".." names a directory: resolve all of it in the root.
+      const itself = parts.length === 0 || namesDirectoryItself(path);
+      const dirFd = this.resolver.openDir(itself ? parts : parts.slice(0, -1));
+      const base = ffi.cpath(itself ? "." : parts[parts.length - 1]);
+      const type = dirFd < 0 ? dirFd : ffi.typeAt(dirFd, base);
+      if (type < 0) {
+        this.warnAt(target, "CPIOX_XATTR_LIST_MISSING", `.xattr-list names ${JSON.stringify(shown)}, which does not exist (${errnoName(-type)})`);
+        continue;
+      }
+      target.type = typeOfMode(type);
+      this.xattrs.apply(target, { dirFd, base }, xattrs);
+    }
   }
 
   /** End of input: the kernel frees the link table and applies directory times, newest first. */

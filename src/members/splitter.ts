@@ -8,6 +8,7 @@ import type { Entry, Xattr } from "../entries.js";
 import { ChunkReader } from "../input/reader.js";
 import { decoders } from "./decoders/index.js";
 import type { ContainerFacts } from "./decoders/types.js";
+import type { XattrListPath } from "../core/xattr-list-file.js";
 import { sniffCompression, type CompressionName } from "./sniff.js";
 
 export interface MemberInfo {
@@ -21,7 +22,7 @@ export interface MemberInfo {
   uncompressedSize: number;
   entries: number;
   /** Entries carrying xattrs, per encoding (newcx: in their header's block). */
-  xattrEntries: { newcx: number; metadata: number };
+  xattrEntries: { newcx: number; metadata: number; "xattr-list": number };
   /** What the container header says (compressed members). */
   container?: ContainerFacts;
 }
@@ -90,7 +91,7 @@ export async function readArchive(
     entry(entry: Entry): BodySink | null {
       if (!compressed && !plain) {
         plain = { index: members.length, kind: "cpio", start: entry.offset, end: entry.offset,
-          compressedSize: 0, uncompressedSize: 0, entries: 0, xattrEntries: { newcx: 0, metadata: 0 } };
+          compressedSize: 0, uncompressedSize: 0, entries: 0, xattrEntries: { newcx: 0, metadata: 0, "xattr-list": 0 } };
         members.push(plain);
         parser.member = entry.member = plain.index;
         events.memberStart?.(plain);
@@ -104,6 +105,11 @@ export async function readArchive(
       const m = (compressed ?? plain);
       if (m) m.xattrEntries.metadata++;
       events.metadata?.(target, xattrs, from);
+    },
+    xattrList(paths: XattrListPath[], from: Entry) {
+      const m = members[from.member];
+      if (m) m.xattrEntries["xattr-list"] += paths.filter((p) => p.xattrs.length).length;
+      events.xattrList?.(paths, from);
     },
     entryDone(entry: Entry) {
       events.entryDone?.(entry);
@@ -135,7 +141,7 @@ export async function readArchive(
       }
       const decoder = decoders[kind];
       const member: MemberInfo = { index: members.length, kind, start, end: start,
-        compressedSize: 0, uncompressedSize: 0, entries: 0, xattrEntries: { newcx: 0, metadata: 0 } };
+        compressedSize: 0, uncompressedSize: 0, entries: 0, xattrEntries: { newcx: 0, metadata: 0, "xattr-list": 0 } };
       compressed = member;
       members.push(member);
       events.memberStart?.(member);
@@ -180,6 +186,7 @@ export async function readArchive(
       started = true;
       parser.begin(reader.offset, MODE_TOP, members.length);
     }
+    parser.flushXattrList();
     if (parser.state !== "rest") {
       events.warn({
         code: "CPIOX_TRUNCATED",

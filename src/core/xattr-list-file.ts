@@ -1,0 +1,79 @@
+// .xattr-list files (the 2019 v2/v3 proposal): path entries naming files anywhere in the tree,
+// with their xattrs. The body is buffered (bounded), validated whole by the core before anything
+// is applied, and applied when a newer list replaces it and at the end of the input.
+import * as A from "./abi.js";
+import { CpioxError } from "../errors.js";
+import type { Entry, Xattr } from "../entries.js";
+import type { BodySink } from "./stream-parser.js";
+import type { Core } from "./wasm.js";
+import { readXattrTable } from "./xattr-table.js";
+import { splitName } from "../extract/paths.js";
+
+export const XATTR_LIST_NAME = ".xattr-list";
+/** A .xattr-list body is buffered whole; a larger one is refused. */
+export const XATTR_LIST_MAX = 64 << 20;
+const DECODE_AT = 8192;
+
+export interface XattrListPath {
+  path: Buffer;
+  xattrs: Xattr[];
+}
+
+/** The list at the archive's root, however the name is spelled (".xattr-list", "./.xattr-list", "/.xattr-list"). */
+export function isXattrListFile(e: Entry): boolean {
+  if (e.type !== "file") return false;
+  const parts = splitName(e.name);
+  return parts.length === 1 && parts[0].toString("latin1") === XATTR_LIST_NAME;
+}
+
+interface ListExports {
+  xattrListDecode(at: number, avail: number): number;
+  xattrListEntrySize(): number;
+  xattrListPathAt(): number;
+  xattrListPathLen(): number;
+  xattrListErrorAt(): number;
+}
+
+export class XattrListFile implements BodySink {
+  private readonly body: Buffer;
+  private filled = 0;
+
+  constructor(readonly entry: Entry, private readonly dataStart: number) {
+    if (entry.size > XATTR_LIST_MAX) {
+      throw new CpioxError("CPIOX_XATTR_MALFORMED", `.xattr-list of ${entry.size} bytes is larger than ${XATTR_LIST_MAX}`,
+        { offset: entry.offset, member: entry.member, entry: entry.path });
+    }
+    this.body = Buffer.alloc(entry.size);
+  }
+
+  write(chunk: Uint8Array): void {
+    this.body.set(chunk, this.filled);
+    this.filled += chunk.length;
+  }
+
+  end(): void {}
+
+  /** Every path entry, or an error for the first malformed one (nothing is applied then). */
+  decode(core: Core): XattrListPath[] {
+    const ex = core.exports as unknown as ListExports;
+    const room = core.input.length - DECODE_AT;
+    const out: XattrListPath[] = [];
+    let off = 0;
+    while (off < this.filled) {
+      const avail = Math.min(room, this.filled - off);
+      core.input.set(this.body.subarray(off, off + avail), DECODE_AT);
+      const n = ex.xattrListDecode(DECODE_AT, avail);
+      if (n < 0) {
+        const why = n === -2 ? `more than ${A.XATTR_MAX_COUNT} xattrs for one path`
+          : n === -3 && avail === room ? `a path entry larger than ${room} bytes`
+          : "malformed .xattr-list entry: a size below its header or past the end of the file, a path or name without NUL";
+        throw new CpioxError("CPIOX_XATTR_MALFORMED", why,
+          { offset: this.dataStart + off + (n === -1 ? ex.xattrListErrorAt() : 0), member: this.entry.member, entry: this.entry.path });
+      }
+      const pathAt = DECODE_AT + ex.xattrListPathAt();
+      out.push({ path: Buffer.from(core.input.subarray(pathAt, pathAt + ex.xattrListPathLen())), xattrs: readXattrTable(core, n) });
+      off += ex.xattrListEntrySize();
+    }
+    return out;
+  }
+}
