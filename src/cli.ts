@@ -1,6 +1,8 @@
 // The `cpiox` command, thin over the library API. Exit status: 0 clean, 1 warnings, 2 error.
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { extract, examine, entries } from "./api.js";
+import { create, type CreateCompression, type XattrEncoding } from "./create/index.js";
+import type { CreateFormat } from "./create/encode.js";
 import { CpioxError, describeWhere, type Warning } from "./errors.js";
 import { entryJson, longLine, membersTable, xattrLines } from "./format.js";
 
@@ -20,6 +22,7 @@ Commands:
   extract ARCHIVE|- -C DIR   unpack an initramfs into DIR, as the kernel would
   list ARCHIVE|-             list the entries
   examine ARCHIVE|-          one row per member (plain archive or compressed stream)
+  create -C DIR -o FILE|-    write an initramfs of DIR, with its xattrs
 
 Run 'cpiox <command> --help' for the options of a command.
 Exit status: 0 clean, 1 finished with warnings, 2 error.`,
@@ -41,6 +44,19 @@ ${COMMON_HELP}
   --json                one JSON object per entry per line (xattrs as hex)
 ${COMMON_HELP}
   -q, --quiet           print nothing but warnings and errors
+  -h, --help            this help`,
+  create: `Usage: cpiox create -C DIR -o FILE|- [options]
+
+  -C, --directory DIR   the tree to archive (entries sorted bytewise, "." first,
+                        hard links detected, symlinks never followed)
+  -o, --output FILE     where to write the image; - for standard output
+  --format FORMAT       newc (default), crc (with data checksums) or newcx
+  --xattrs ENCODING     none (default; newcx with --format newcx), newcx, metadata
+                        (a METADATA!!! file after each entry with xattrs) or
+                        xattr-list (one .xattr-list file); read without following
+  --compress KIND       none (default) or gzip
+  SOURCE_DATE_EPOCH     (environment) clamps every mtime to it, for reproducible images
+  -q, --quiet           no summary line
   -h, --help            this help`,
   examine: `Usage: cpiox examine ARCHIVE|- [options]
 
@@ -64,6 +80,9 @@ const OPTIONS = {
     "no-same-owner": { type: "boolean" }, resolver: { type: "string" }, "no-xattrs": { type: "boolean" } },
   list: { ...COMMON, verbose: { type: "boolean", short: "v" }, json: { type: "boolean" }, xattrs: { type: "boolean" } },
   examine: { ...COMMON, json: { type: "boolean" } },
+  create: { quiet: { type: "boolean", short: "q" }, help: { type: "boolean", short: "h" },
+    directory: { type: "string", short: "C" }, output: { type: "string", short: "o" },
+    format: { type: "string" }, xattrs: { type: "string" }, compress: { type: "string" } },
 } satisfies Record<string, ParseArgsConfig["options"]>;
 
 type Command = keyof typeof OPTIONS;
@@ -95,6 +114,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
     out.write(USAGE[cmd] + "\n");
     return 0;
   }
+  if (cmd === "create") return runCreate(v, parsed.positionals, out, err);
   if (parsed.positionals.length !== 1) {
     err.write(`cpiox ${cmd}: expected exactly one ARCHIVE (or - for stdin)\n${USAGE[cmd]}\n`);
     return 2;
@@ -170,4 +190,37 @@ export function parseSize(text: string | boolean | undefined, option: string): n
   const m = /^(\d+(?:\.\d+)?)([kmgt]?)i?b?$/i.exec(text.trim());
   if (!m) throw new Error(`${option} takes a number with an optional K, M, G or T suffix, not ${JSON.stringify(text)}`);
   return Math.floor(Number(m[1]) * SUFFIX[m[2].toLowerCase()]);
+}
+
+async function runCreate(
+  v: Record<string, string | boolean | undefined>, positionals: string[],
+  out: NodeJS.WritableStream, err: NodeJS.WritableStream,
+): Promise<number> {
+  const usage = (why: string) => {
+    err.write(`cpiox create: ${why}\n${USAGE.create}\n`);
+    return 2;
+  };
+  if (positionals.length) return usage(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  if (typeof v.directory !== "string") return usage("-C DIR is required");
+  if (typeof v.output !== "string") return usage("-o FILE (or - for standard output) is required");
+  const format = (v.format ?? "newc") as string;
+  const xattrs = (v.xattrs ?? (format === "newcx" ? "newcx" : "none")) as string;
+  const compress = (v.compress ?? "none") as string;
+  if (!["newc", "crc", "newcx"].includes(format)) return usage("--format must be newc, crc or newcx");
+  if (!["none", "newcx", "metadata", "xattr-list"].includes(xattrs)) return usage("--xattrs must be none, newcx, metadata or xattr-list");
+  if (!["none", "gzip"].includes(compress)) return usage("--compress must be none or gzip");
+  const epochText = process.env.SOURCE_DATE_EPOCH;
+  if (epochText !== undefined && !/^\d+$/.test(epochText)) return usage("SOURCE_DATE_EPOCH must be a whole number of seconds");
+  try {
+    const r = await create({
+      cwd: v.directory, output: v.output === "-" ? process.stdout : v.output,
+      format: format as CreateFormat, xattrs: xattrs as XattrEncoding, compress: compress as CreateCompression,
+      sourceDateEpoch: epochText === undefined ? undefined : Number(epochText),
+    });
+    if (!v.quiet && v.output !== "-") out.write(`wrote ${r.entries} entries (${r.bytes} bytes of cpio) to ${v.output}\n`);
+    return 0;
+  } catch (e) {
+    err.write(`cpiox: error ${(e as Error).message}\n`);
+    return 2;
+  }
 }

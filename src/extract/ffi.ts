@@ -22,6 +22,8 @@ const c = {
   readlinkat: libc.func("long readlinkat(int dirfd, const char *path, void *buf, size_t size)"),
   fsetxattr: libc.func("int fsetxattr(int fd, const char *name, const void *value, size_t size, int flags)"),
   setxattr: libc.func("int setxattr(const char *path, const char *name, const void *value, size_t size, int flags)"),
+  llistxattr: libc.func("long llistxattr(const char *path, void *list, size_t size)"),
+  lgetxattr: libc.func("long lgetxattr(const char *path, const char *name, void *value, size_t size)"),
 };
 
 export const O_RDONLY = 0o0;
@@ -131,4 +133,24 @@ export function lsetxattrAt(dirfd: number, path: CPath, name: CPath, value: Uint
   } finally {
     closeSync(fd);
   }
+}
+
+const xattrBuf = Buffer.alloc(65536);
+/** The xattrs of the object at path itself (a symlink's own), in the order the kernel lists them. */
+export function lgetxattrs(path: string | Buffer): Array<{ name: Buffer; value: Buffer }> | number {
+  const p = cpath(path);
+  const n = ret(c.llistxattr(p, xattrBuf, xattrBuf.length));
+  if (n < 0) return n;
+  const names = Buffer.from(xattrBuf.subarray(0, n));
+  const out: Array<{ name: Buffer; value: Buffer }> = [];
+  let start = 0;
+  for (let i = 0; i < names.length; i++) {
+    if (names[i] !== 0) continue;
+    const name = names.subarray(start, i);
+    start = i + 1;
+    const len = ret(c.lgetxattr(p, cpath(name), xattrBuf, xattrBuf.length));
+    if (len < 0) return len;
+    out.push({ name: Buffer.from(name), value: Buffer.from(xattrBuf.subarray(0, len)) });
+  }
+  return out;
 }

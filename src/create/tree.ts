@@ -1,0 +1,71 @@
+// Walks a directory into the entries `cpiox create` writes: sorted bytewise (a directory before
+// its contents), never following symlinks, hard links grouped by (device, inode).
+import { lstatSync, readdirSync, readlinkSync, type BigIntStats } from "node:fs";
+import { join } from "node:path";
+import { CpioxError } from "../errors.js";
+import type { Xattr } from "../entries.js";
+import { lgetxattrs } from "../extract/ffi.js";
+import { errnoName } from "../extract/errno.js";
+
+export interface SourceEntry {
+  /** Name in the archive ("." for the directory itself). */
+  name: Buffer;
+  /** Where to read it on disk. */
+  path: Buffer;
+  stat: BigIntStats;
+  linkTarget: Buffer | null;
+  xattrs: Xattr[];
+  /** Archive inode number (shared by a hard-link set) and the set's size in the archive. */
+  ino: number;
+  nlink: number;
+  /** The data goes on the last instance of a hard-link set, as GNU cpio and gen_init_cpio do. */
+  carriesData: boolean;
+}
+
+export function walkTree(root: string, readXattrs: boolean): SourceEntry[] {
+  const out: SourceEntry[] = [];
+  const visit = (rel: Buffer | null) => {
+    const path = rel ? Buffer.concat([Buffer.from(root), Buffer.from("/"), rel]) : Buffer.from(root);
+    const stat = lstatSync(path as unknown as string, { bigint: true });
+    const isLink = stat.isSymbolicLink();
+    let xattrs: Xattr[] = [];
+    if (readXattrs) {
+      const got = lgetxattrs(path);
+      if (typeof got === "number" && got !== -95 /* EOPNOTSUPP */) {
+        throw new CpioxError("CPIOX_INPUT", `cannot read the xattrs of ${path.toString()} (${errnoName(-got)})`);
+      }
+      if (typeof got !== "number") xattrs = got;
+    }
+    out.push({
+      name: rel ?? Buffer.from("."), path, stat,
+      linkTarget: isLink ? readlinkSync(path as unknown as string, { encoding: "buffer" }) : null,
+      xattrs, ino: 0, nlink: 1, carriesData: true,
+    });
+    if (stat.isDirectory()) {
+      const names = readdirSync(path as unknown as string, { encoding: "buffer" }).sort(Buffer.compare);
+      for (const n of names) visit(rel ? Buffer.concat([rel, Buffer.from("/"), n]) : n);
+    }
+  };
+  visit(null);
+  // Inode numbers: one per (device, inode), so hard links share theirs.
+  const byInode = new Map<string, SourceEntry[]>();
+  for (const e of out) {
+    if (e.stat.isDirectory()) continue;
+    const key = `${e.stat.dev}:${e.stat.ino}`;
+    const set = byInode.get(key) ?? [];
+    set.push(e);
+    byInode.set(key, set);
+  }
+  let next = 1;
+  for (const e of out) {
+    if (e.ino) continue;
+    const set = e.stat.isDirectory() ? [e] : byInode.get(`${e.stat.dev}:${e.stat.ino}`)!;
+    const ino = next++;
+    set.forEach((m, i) => {
+      m.ino = ino;
+      m.nlink = e.stat.isDirectory() ? Number(e.stat.nlink) : set.length;
+      m.carriesData = i === set.length - 1;
+    });
+  }
+  return out;
+}
