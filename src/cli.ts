@@ -54,7 +54,7 @@ ${COMMON_HELP}
   --xattrs ENCODING     none (default; newcx with --format newcx), newcx, metadata
                         (a METADATA!!! file after each entry with xattrs) or
                         xattr-list (one .xattr-list file); read without following
-  --compress KIND       none (default) or gzip
+  --compress KIND       none (default), gzip (-9) or zstd (-19, with a checksum)
   SOURCE_DATE_EPOCH     (environment) clamps every mtime to it, for reproducible images
   -q, --quiet           no summary line
   -h, --help            this help`,
@@ -208,7 +208,7 @@ async function runCreate(
   const compress = (v.compress ?? "none") as string;
   if (!["newc", "crc", "newcx"].includes(format)) return usage("--format must be newc, crc or newcx");
   if (!["none", "newcx", "metadata", "xattr-list"].includes(xattrs)) return usage("--xattrs must be none, newcx, metadata or xattr-list");
-  if (!["none", "gzip"].includes(compress)) return usage("--compress must be none or gzip");
+  if (!["none", "gzip", "zstd"].includes(compress)) return usage("--compress must be none, gzip or zstd");
   const epochText = process.env.SOURCE_DATE_EPOCH;
   if (epochText !== undefined && !/^\d+$/.test(epochText)) return usage("SOURCE_DATE_EPOCH must be a whole number of seconds");
   try {

@@ -54,7 +54,7 @@ describe.skipIf(!isRoot)("cpiox create round trips", () => {
     for (const name of ["user.big", "security.ima", "security.selinux", "trusted.t", "user.dir"]) expect(dump).toContain(`${name}=`);
   });
 
-  it.each(COMBOS.flatMap(([f, x]) => (["none", "gzip"] as const).map((c) => [f, x, c] as const)))(
+  it.each(COMBOS.flatMap(([f, x]) => (["none", "gzip", "zstd"] as const).map((c) => [f, x, c] as const)))(
     "%s with %s xattrs, compression %s: extract gives the same tree and xattrs", async (format, xattrs, compress) => {
       const img = join(tempDir(), "img");
       await create({ cwd: src, output: img, format, xattrs, compress });
@@ -83,6 +83,13 @@ describe.skipIf(!isRoot)("cpiox create round trips", () => {
     expect(got).toEqual(without(snapshot(src), drop));
   });
 
+  it("a zstd image is one frame the zstd tool decodes to the same cpio bytes", async () => {
+    const plain = join(tempDir(), "p"), zst = join(tempDir(), "z");
+    await create({ cwd: src, output: plain, format: "newc", sourceDateEpoch: 1 });
+    await create({ cwd: src, output: zst, format: "newc", compress: "zstd", sourceDateEpoch: 1 });
+    expect(sh(`zstd -dc ${zst}`)).toEqual(readFileSync(plain));
+  });
+
   it("SOURCE_DATE_EPOCH clamps mtimes, and the output is reproducible", async () => {
     const a = join(tempDir(), "a"), b = join(tempDir(), "b");
     await create({ cwd: src, output: a, format: "newc", sourceDateEpoch: 1600000000 });
@@ -90,5 +97,33 @@ describe.skipIf(!isRoot)("cpiox create round trips", () => {
     expect(readFileSync(a)).toEqual(readFileSync(b));
     const r = await extractBytes(readFileSync(a));
     expect(Math.max(...Object.values(snapshot(r.dir)).map((n) => n.mtime))).toBe(1600000000);
+  });
+});
+
+describe.skipIf(!isRoot)("evmctl-signed trees through every encoding", () => {
+  let src = "";
+  beforeAll(() => {
+    src = tempDir("cpiox-evm-");
+    const key = join(tempDir(), "key.pem");
+    sh(`openssl genrsa -out ${key} 2048 2>/dev/null`);
+    sh(`mkdir -p usr/bin etc && printf 'binary' > usr/bin/tool && printf 'conf' > etc/conf && ln usr/bin/tool usr/bin/alias
+        evmctl ima_sign --key ${key} -a sha256 usr/bin/tool >/dev/null
+        evmctl ima_sign --key ${key} -a sha256 etc/conf >/dev/null
+        setfattr -n security.selinux -v 'system_u:object_r:bin_t:s0' usr/bin
+        ln -s ../bin/tool usr/link && setfattr -h -n security.selinux -v 0x6c6e6b5f7400 usr/link
+        setfattr -n user.empty -v '' etc/conf && setfattr -n trusted.overlay.opaque -v y etc
+        setfattr -n user.${"n".repeat(250)} -v 0x01 etc/conf
+        find . -mindepth 1 -exec touch -h -d @1650000000 {} +`, src);
+    expect(xattrDump(src)).toContain("security.ima=0x0302");
+  });
+
+  it.each(COMBOS)("%s with %s: getfattr of the extracted tree equals the source's", async (format, xattrs) => {
+    const img = join(tempDir(), "img");
+    await create({ cwd: src, output: img, format, xattrs, compress: "zstd" });
+    const r = await extractBytes(readFileSync(img), 4093);
+    expect(r.error).toBeNull();
+    expect(r.warnings).toEqual([]);
+    expect(xattrDump(r.dir)).toEqual(xattrDump(src));
+    expect(snapshot(r.dir)).toEqual(snapshot(src));
   });
 });

@@ -10,9 +10,10 @@ import type { Xattr } from "../entries.js";
 import { byteSum } from "../core/stream-parser.js";
 import { dataPadding, encodeHeader, metadataRecords, xattrEntry, xattrListEntry, type CreateFormat } from "./encode.js";
 import { walkTree, type SourceEntry } from "./tree.js";
+import { ZstdCompress } from "./zstd.js";
 
 export type XattrEncoding = "none" | "newcx" | "metadata" | "xattr-list";
-export type CreateCompression = "none" | "gzip";
+export type CreateCompression = "none" | "gzip" | "zstd";
 
 export interface CreateOptions {
   /** The directory to archive. */
@@ -37,8 +38,8 @@ export async function create(options: CreateOptions): Promise<{ entries: number;
   const entries = walkTree(options.cwd, encoding !== "none");
   const raw = new PassThrough({ highWaterMark: 4 << 20 });
   const sink = typeof options.output === "string" ? createWriteStream(options.output) : options.output;
-  const done = options.compress === "gzip"
-    ? pipeline(raw, createGzip({ level: 9 }), sink)
+  const done = options.compress === "gzip" ? pipeline(raw, createGzip({ level: 9 }), sink)
+    : options.compress === "zstd" ? pipeline(raw, new ZstdCompress(19), sink)
     : pipeline(raw, sink);
   let bytes = 0;
   const write = async (b: Buffer) => {
