@@ -1,4 +1,5 @@
 // The `cpiox` command, thin over the library API. Exit status: 0 clean, 1 warnings, 2 error.
+import { readFileSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { extract, examine, entries } from "./api.js";
 import { create, type CreateCompression, type XattrEncoding } from "./create/index.js";
@@ -45,10 +46,12 @@ ${COMMON_HELP}
 ${COMMON_HELP}
   -q, --quiet           print nothing but warnings and errors
   -h, --help            this help`,
-  create: `Usage: cpiox create -C DIR -o FILE|- [options]
+  create: `Usage: cpiox create (-C DIR | --list FILE) -o FILE|- [options]
 
   -C, --directory DIR   the tree to archive (entries sorted bytewise, "." first,
                         hard links detected, symlinks never followed)
+  --list FILE           a gen_init_cpio list file instead (file/dir/nod/slink/pipe/
+                        sock lines, and "xattr name=0xHEX" lines for the next entry)
   -o, --output FILE     where to write the image; - for standard output
   --format FORMAT       newc (default), crc (with data checksums) or newcx
   --xattrs ENCODING     none (default; newcx with --format newcx), newcx, metadata
@@ -81,7 +84,7 @@ const OPTIONS = {
   list: { ...COMMON, verbose: { type: "boolean", short: "v" }, json: { type: "boolean" }, xattrs: { type: "boolean" } },
   examine: { ...COMMON, json: { type: "boolean" } },
   create: { quiet: { type: "boolean", short: "q" }, help: { type: "boolean", short: "h" },
-    directory: { type: "string", short: "C" }, output: { type: "string", short: "o" },
+    directory: { type: "string", short: "C" }, output: { type: "string", short: "o" }, list: { type: "string" },
     format: { type: "string" }, xattrs: { type: "string" }, compress: { type: "string" } },
 } satisfies Record<string, ParseArgsConfig["options"]>;
 
@@ -201,7 +204,7 @@ async function runCreate(
     return 2;
   };
   if (positionals.length) return usage(`unexpected argument ${JSON.stringify(positionals[0])}`);
-  if (typeof v.directory !== "string") return usage("-C DIR is required");
+  if ((typeof v.directory === "string") === (typeof v.list === "string")) return usage("give -C DIR or --list FILE");
   if (typeof v.output !== "string") return usage("-o FILE (or - for standard output) is required");
   const format = (v.format ?? "newc") as string;
   const xattrs = (v.xattrs ?? (format === "newcx" ? "newcx" : "none")) as string;
@@ -213,7 +216,9 @@ async function runCreate(
   if (epochText !== undefined && !/^\d+$/.test(epochText)) return usage("SOURCE_DATE_EPOCH must be a whole number of seconds");
   try {
     const r = await create({
-      cwd: v.directory, output: v.output === "-" ? process.stdout : v.output,
+      cwd: v.directory as string | undefined,
+      listFile: typeof v.list === "string" ? readFileSync(v.list, "utf8") : undefined,
+      output: v.output === "-" ? process.stdout : v.output,
       format: format as CreateFormat, xattrs: xattrs as XattrEncoding, compress: compress as CreateCompression,
       sourceDateEpoch: epochText === undefined ? undefined : Number(epochText),
     });

@@ -127,3 +127,51 @@ describe.skipIf(!isRoot)("evmctl-signed trees through every encoding", () => {
     expect(snapshot(r.dir)).toEqual(snapshot(src));
   });
 });
+
+describe.skipIf(!isRoot)("cpiox create --list (gen_init_cpio list files)", () => {
+  it("every line type, hard links, xattr lines and ${VAR} locations", async () => {
+    const dir = tempDir();
+    sh("printf 'BIN' > busybox && printf 'init' > init && touch -d @1600000000 busybox init", dir);
+    process.env.CPIOX_TEST_SRC = dir;
+    const text = [
+      "# a comment",
+      "dir /dev 0755 0 0",
+      "nod /dev/console 0600 0 0 c 5 1",
+      "xattr security.selinux=0x73797374656d5f753a6f626a6563745f723a62696e5f743a733000",
+      "dir /sbin 0755 0 0",
+      "file /init ${CPIOX_TEST_SRC}/init 0755 0 0",
+      "xattr security.ima=0x030204aabbccdd",
+      "file /bin ${CPIOX_TEST_SRC}/busybox 0755 1 2 /sh /ls",
+      "slink /usr /bin 0777 0 0",
+      "pipe /fifo 0600 0 0",
+      "sock /sock 0600 0 0",
+    ].join("\n");
+    for (const [format, xattrs] of [["newcx", "newcx"], ["newc", "metadata"], ["crc", "xattr-list"]] as const) {
+      const img = join(tempDir(), "img");
+      await create({ listFile: text, output: img, format, xattrs, sourceDateEpoch: 1700000000 });
+      const r = await extractBytes(readFileSync(img));
+      expect(r.error).toBeNull();
+      expect(r.warnings).toEqual([]);
+      const snap = snapshot(r.dir);
+      expect(snap["dev/console"]).toMatchObject({ type: "char", mode: 0o600, rdev: 0x501 });
+      expect(snap["bin"]).toMatchObject({ type: "file", uid: 1, gid: 2, nlink: 3, mtime: 1600000000 });
+      expect(snap["sh"].linkGroup).toBe(snap["bin"].linkGroup);
+      expect(readFileSync(join(r.dir, "ls"), "latin1")).toBe("BIN");
+      expect(snap["usr"]).toMatchObject({ type: "symlink", target: "/bin" });
+      expect(snap["fifo"].type).toBe("fifo");
+      expect(snap["sock"].type).toBe("socket");
+      expect(snap["sbin"].mtime).toBe(1700000000);
+      const dump = xattrDump(r.dir);
+      expect(dump).toContain("# file: sbin\nsecurity.selinux=0x73797374656d5f753a6f626a6563745f723a62696e5f743a733000");
+      expect(dump).toContain("# file: ls\nsecurity.ima=0x030204aabbccdd");
+    }
+  });
+
+  it("bad lines are errors with their line number", async () => {
+    for (const [line, why] of [["file /x", "file takes at least 5 fields"], ["frob /x", "unknown type"],
+      ["xattr user.a=0x123", "even number"], ["nod /d 0600 0 0 x 1 2", "b or c"], ["dir /d 08 0 0", "mode"]]) {
+      await expect(create({ listFile: `dir /ok 0755 0 0\n${line}`, output: join(tempDir(), "x") }))
+        .rejects.toThrow(new RegExp(`line 2: .*${why}`));
+    }
+  });
+});

@@ -9,15 +9,18 @@ import { CpioxError } from "../errors.js";
 import type { Xattr } from "../entries.js";
 import { byteSum } from "../core/stream-parser.js";
 import { dataPadding, encodeHeader, metadataRecords, xattrEntry, xattrListEntry, type CreateFormat } from "./encode.js";
-import { walkTree, type SourceEntry } from "./tree.js";
+import { walkTree, type ArchiveItem } from "./tree.js";
 import { ZstdCompress } from "./zstd.js";
+import { parseListFile } from "./list-file.js";
 
 export type XattrEncoding = "none" | "newcx" | "metadata" | "xattr-list";
 export type CreateCompression = "none" | "gzip" | "zstd";
 
 export interface CreateOptions {
-  /** The directory to archive. */
-  cwd: string;
+  /** The directory to archive (or use `listFile`). */
+  cwd?: string;
+  /** A gen_init_cpio-style list file's text, instead of a directory. */
+  listFile?: string;
   /** Where to write: a path, or a writable stream (default: stdout from the CLI). */
   output: string | Writable;
   format?: CreateFormat;
@@ -35,7 +38,11 @@ export async function create(options: CreateOptions): Promise<{ entries: number;
   if (encoding === "newcx" && format !== "newcx") {
     throw new CpioxError("CPIOX_BAD_ARGUMENT", "--xattrs newcx needs --format newcx");
   }
-  const entries = walkTree(options.cwd, encoding !== "none");
+  if ((options.cwd === undefined) === (options.listFile === undefined)) {
+    throw new CpioxError("CPIOX_BAD_ARGUMENT", "give either a directory or a list file");
+  }
+  const now = options.sourceDateEpoch ?? Math.floor(Date.now() / 1000);
+  const entries = options.listFile !== undefined ? parseListFile(options.listFile, now) : walkTree(options.cwd!, encoding !== "none");
   const raw = new PassThrough({ highWaterMark: 4 << 20 });
   const sink = typeof options.output === "string" ? createWriteStream(options.output) : options.output;
   const done = options.compress === "gzip" ? pipeline(raw, createGzip({ level: 9 }), sink)
@@ -55,7 +62,7 @@ export async function create(options: CreateOptions): Promise<{ entries: number;
   try {
     for (const e of entries) {
       // A hard-link set's xattrs belong to its inode: written once, on the last instance.
-      if (e.stat.isFile() && !e.carriesData) e.xattrs = [];
+      if (e.dataPath && !e.carriesData) e.xattrs = [];
       await writeEntry(e, format, encoding, options.sourceDateEpoch, write);
       if (e.xattrs.length && encoding === "metadata") await write(special("METADATA!!!", metadataRecords(e.xattrs)));
       if (e.xattrs.length && encoding === "xattr-list") list.push(xattrListEntry(listPath(e.name), e.xattrs));
@@ -83,39 +90,34 @@ function encodeEntry(format: CreateFormat, f: Parameters<typeof encodeHeader>[1]
 }
 
 async function writeEntry(
-  e: SourceEntry, format: CreateFormat, encoding: XattrEncoding, epoch: number | undefined,
+  e: ArchiveItem, format: CreateFormat, encoding: XattrEncoding, epoch: number | undefined,
   write: (b: Buffer) => Promise<void>,
 ): Promise<void> {
-  const st = e.stat;
-  const isFile = st.isFile();
-  const size = e.linkTarget ? e.linkTarget.length : isFile && e.carriesData ? Number(st.size) : 0;
+  const size = e.linkTarget ? e.linkTarget.length : e.dataPath && e.carriesData ? e.size : 0;
   if (format !== "newcx" && size > 0xffffffff) {
-    throw new CpioxError("CPIOX_BAD_ARGUMENT", `${e.path.toString()} is larger than newc's 4 GiB limit; use --format newcx`);
+    throw new CpioxError("CPIOX_BAD_ARGUMENT", `${e.name.toString()} is larger than newc's 4 GiB limit; use --format newcx`);
   }
-  let mtime = Number(st.mtimeMs / 1000n);
-  if (epoch !== undefined && mtime > epoch) mtime = epoch;
-  const rdev = Number(st.rdev);
+  const mtime = epoch !== undefined && e.mtime > epoch ? epoch : e.mtime;
   const fields = {
-    ino: e.ino, mode: Number(st.mode) & 0xffff, uid: Number(st.uid), gid: Number(st.gid), nlink: e.nlink,
+    ino: e.ino, mode: e.mode, uid: e.uid, gid: e.gid, nlink: e.nlink,
     mtime: Math.max(0, format === "newcx" ? mtime : Math.min(mtime, 0xffffffff)), size,
-    devMajor: 0, devMinor: 0, rdevMajor: (rdev >> 8) & 0xfff, rdevMinor: (rdev & 0xff) | ((rdev >> 12) & 0xfff00),
-    name: e.name, checksum: 0,
+    devMajor: 0, devMinor: 0, rdevMajor: e.rdevMajor, rdevMinor: e.rdevMinor, name: e.name, checksum: 0,
     xattrBlock: encoding === "newcx" && e.xattrs.length ? Buffer.concat(e.xattrs.map((x: Xattr) => xattrEntry(x))) : null,
   };
-  if (!isFile || size === 0) {
+  if (!e.dataPath || size === 0) {
     const data = e.linkTarget ?? Buffer.alloc(0);
     await write(encodeEntry(format, fields, data));
     return;
   }
   // Regular file: the crc format needs the sum before the header, so crc reads the file twice.
-  if (format === "crc") fields.checksum = fileSum(e.path, size);
+  if (format === "crc") fields.checksum = fileSum(e.dataPath, size);
   await write(encodeHeader(format, fields));
   let copied = 0;
-  for await (const chunk of createReadStream(e.path as unknown as string, { highWaterMark: COPY_CHUNK, end: size - 1 })) {
+  for await (const chunk of createReadStream(e.dataPath as unknown as string, { highWaterMark: COPY_CHUNK, end: size - 1 })) {
     await write(chunk as Buffer);
     copied += (chunk as Buffer).length;
   }
-  if (copied !== size) throw new CpioxError("CPIOX_INPUT", `${e.path.toString()} changed size while being archived`);
+  if (copied !== size) throw new CpioxError("CPIOX_INPUT", `${e.dataPath.toString()} changed size while being archived`);
   await write(dataPadding(size));
 }
 

@@ -7,12 +7,21 @@ import type { Xattr } from "../entries.js";
 import { lgetxattrs } from "../extract/ffi.js";
 import { errnoName } from "../extract/errno.js";
 
-export interface SourceEntry {
+/** One entry to write, from a directory walk or a list file. */
+export interface ArchiveItem {
   /** Name in the archive ("." for the directory itself). */
   name: Buffer;
-  /** Where to read it on disk. */
-  path: Buffer;
-  stat: BigIntStats;
+  /** c_mode: type and permission bits. */
+  mode: number;
+  uid: number;
+  gid: number;
+  mtime: number;
+  rdevMajor: number;
+  rdevMinor: number;
+  /** Where a regular file's data is read from. */
+  dataPath: Buffer | null;
+  /** Bytes of data (regular files: the file's size; 0 on hard-link instances without the data). */
+  size: number;
   linkTarget: Buffer | null;
   xattrs: Xattr[];
   /** Archive inode number (shared by a hard-link set) and the set's size in the archive. */
@@ -22,7 +31,11 @@ export interface SourceEntry {
   carriesData: boolean;
 }
 
-export function walkTree(root: string, readXattrs: boolean): SourceEntry[] {
+interface SourceEntry extends ArchiveItem {
+  stat: BigIntStats;
+}
+
+export function walkTree(root: string, readXattrs: boolean): ArchiveItem[] {
   const out: SourceEntry[] = [];
   const visit = (rel: Buffer | null) => {
     const path = rel ? Buffer.concat([Buffer.from(root), Buffer.from("/"), rel]) : Buffer.from(root);
@@ -36,10 +49,13 @@ export function walkTree(root: string, readXattrs: boolean): SourceEntry[] {
       }
       if (typeof got !== "number") xattrs = got;
     }
+    const rdev = Number(stat.rdev);
+    const linkTarget = isLink ? readlinkSync(path as unknown as string, { encoding: "buffer" }) : null;
     out.push({
-      name: rel ?? Buffer.from("."), path, stat,
-      linkTarget: isLink ? readlinkSync(path as unknown as string, { encoding: "buffer" }) : null,
-      xattrs, ino: 0, nlink: 1, carriesData: true,
+      name: rel ?? Buffer.from("."), stat, mode: Number(stat.mode) & 0xffff, uid: Number(stat.uid), gid: Number(stat.gid),
+      mtime: Number(stat.mtimeMs / 1000n), rdevMajor: (rdev >> 8) & 0xfff, rdevMinor: (rdev & 0xff) | ((rdev >> 12) & 0xfff00),
+      dataPath: stat.isFile() ? path : null, size: stat.isFile() ? Number(stat.size) : 0,
+      linkTarget, xattrs, ino: 0, nlink: 1, carriesData: true,
     });
     if (stat.isDirectory()) {
       const names = readdirSync(path as unknown as string, { encoding: "buffer" }).sort(Buffer.compare);
@@ -67,5 +83,5 @@ export function walkTree(root: string, readXattrs: boolean): SourceEntry[] {
       m.carriesData = i === set.length - 1;
     });
   }
-  return out;
+  return out.map(({ stat: _stat, ...item }) => item);
 }
