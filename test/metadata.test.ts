@@ -6,7 +6,7 @@ import { examine } from "../src/api.js";
 import { archive, type HandEntry } from "./helpers/newc.js";
 import { CHUNK_SIZES, feed } from "./helpers/feed.js";
 import { codes, extractBytes, listBytes } from "./helpers/run.js";
-import { sh } from "./helpers/sh.js";
+import { getfattr, hex } from "./helpers/xattrs.js";
 
 const isRoot = process.getuid!() === 0;
 const hex8 = (n: number) => n.toString(16).padStart(8, "0"); // gen_init_cpio writes %.8lx
@@ -18,14 +18,6 @@ function record(name: string, value: string | Buffer, version = 1, type = 1): Bu
 }
 const metadata = (...records: Buffer[]): HandEntry => ({ name: "METADATA!!!", mode: 0o100000, data: Buffer.concat(records) });
 
-function getfattr(path: string): Record<string, string> {
-  const out = sh(`getfattr --absolute-names -d -m - -h -e hex ${JSON.stringify(path)} 2>/dev/null || true`).toString();
-  return Object.fromEntries(out.split("\n").filter((l) => l && !l.startsWith("#")).map((l) => {
-    const [k, v = ""] = l.split("=");
-    return [k, v.startsWith("0x") ? v.slice(2) : ""];
-  }));
-}
-const hex = (v: string) => Buffer.from(v).toString("hex");
 
 describe.each(CHUNK_SIZES)("METADATA!!!, chunks of %s", (chunk) => {
   it("applies to the entry before it; the file itself is not written", async () => {

@@ -7,7 +7,7 @@ import { examine } from "../src/api.js";
 import { archive, xattrEntry } from "./helpers/newc.js";
 import { CHUNK_SIZES, feed } from "./helpers/feed.js";
 import { codes, extractBytes, listBytes } from "./helpers/run.js";
-import { sh } from "./helpers/sh.js";
+import { getfattr, hex } from "./helpers/xattrs.js";
 import { tempDir } from "./helpers/tmp.js";
 
 const isRoot = process.getuid!() === 0;
@@ -18,14 +18,6 @@ function pathEntry(path: string, xattrs: Array<[string, string | Buffer]>): Buff
 }
 const list = (...entries: Buffer[]) => ({ name: ".xattr-list", data: Buffer.concat(entries) });
 
-function getfattr(path: string): Record<string, string> {
-  const out = sh(`getfattr --absolute-names -d -m - -h -e hex ${JSON.stringify(path)} 2>/dev/null || true`).toString();
-  return Object.fromEntries(out.split("\n").filter((l) => l && !l.startsWith("#")).map((l) => {
-    const [k, v = ""] = l.split("=");
-    return [k, v.startsWith("0x") ? v.slice(2) : ""];
-  }));
-}
-const hex = (v: string) => Buffer.from(v).toString("hex");
 
 describe.skipIf(!isRoot).each(CHUNK_SIZES)(".xattr-list, chunks of %s", (chunk) => {
   it("applies at the end of the input, to absolute and relative paths; the list itself is not written", async () => {

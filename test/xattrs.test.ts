@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { archive } from "./helpers/newc.js";
 import { create } from "../src/create/index.js";
 import { codes, extractBytes } from "./helpers/run.js";
-import { sh } from "./helpers/sh.js";
+import { getfattr, hex } from "./helpers/xattrs.js";
 import { tempDir } from "./helpers/tmp.js";
 
 const isRoot = process.getuid!() === 0;
@@ -18,17 +18,7 @@ const longName = "user." + "n".repeat(250);
 const bigValue = Buffer.alloc(65536, 0x61);
 
 /** name -> hex value of every xattr on path itself (not following a symlink). */
-function getfattr(path: string): Record<string, string> {
-  const out = sh(`getfattr --absolute-names -d -m - -h -e hex ${JSON.stringify(path)} 2>/dev/null || true`).toString();
-  const attrs: Record<string, string> = {};
-  for (const line of out.split("\n")) {
-    const m = /^([^#=][^=]*)(?:=(0x[0-9a-f]*|""))?$/.exec(line.trim());
-    if (m && m[1]) attrs[m[1]] = m[2] === undefined || m[2] === '""' ? "" : m[2].slice(2);
-  }
-  return attrs;
-}
 
-const hex = (v: string | Buffer) => Buffer.from(v).toString("hex");
 
 const sample = () => archive([
   { magic: X, name: "etc", mode: 0o40755, xattrs: [["security.selinux", "system_u:object_r:etc_t:s0\0"], ["user.dir", "d"]] },

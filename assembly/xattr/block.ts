@@ -22,20 +22,25 @@ export function decodeXattrEntries(at: usize, len: u32): i32 {
     if (size < 0) return -1;                           // not 8 hex digits
     const total = <u32>size;
     if (total < ENTRY_HEADER + 1 || total > len - off) return -1; // smaller than its header, or past the end
-    // The name runs to its NUL, which must lie inside this entry.
-    const nameAt = at + <usize>(off + ENTRY_HEADER);
-    const room = total - ENTRY_HEADER;
-    let nameLen: u32 = 0;
-    while (nameLen < room && load<u8>(nameAt + <usize>nameLen) != 0) nameLen++;
-    if (nameLen == room) return -1;
-    if (n >= XATTR_MAX_COUNT) return -2;
-    const slot = XATTR_TABLE + (<usize>n << 4);
-    store<u32>(slot, <u32>nameAt);
-    store<u32>(slot + 4, nameLen);
-    store<u32>(slot + 8, <u32>(nameAt + <usize>nameLen + 1));
-    store<u32>(slot + 12, room - nameLen - 1);
+    const r = storeXattr(n, at + <usize>(off + ENTRY_HEADER), total - ENTRY_HEADER);
+    if (r < 0) return r;
     n++;
     off += total;
   }
   return n;
+}
+
+// Records "name NUL value" filling `room` bytes at nameAt as table slot n. The NUL must lie
+// inside the room (-1 otherwise); -2 when the table is full.
+export function storeXattr(n: i32, nameAt: usize, room: u32): i32 {
+  let nameLen: u32 = 0;
+  while (nameLen < room && load<u8>(nameAt + <usize>nameLen) != 0) nameLen++;
+  if (nameLen == room) return -1;
+  if (n >= XATTR_MAX_COUNT) return -2;
+  const slot = XATTR_TABLE + (<usize>n << 4);
+  store<u32>(slot, <u32>nameAt);
+  store<u32>(slot + 4, nameLen);
+  store<u32>(slot + 8, <u32>(nameAt + <usize>nameLen + 1));
+  store<u32>(slot + 12, room - nameLen - 1);
+  return 0;
 }

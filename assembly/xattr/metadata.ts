@@ -1,9 +1,8 @@
 // METADATA!!! records (Zohar/Sassu v4, 2019): 8 hex digits of total size (those 8 included),
 // a version byte (1), a type byte (1 = xattr), then for xattrs the name, NUL and the raw value.
 // Decoded into XATTR_TABLE like newcx blocks.
-import { XATTR_MAX_COUNT } from "../abi";
 import { hexAt } from "../header";
-import { XATTR_TABLE } from "./block";
+import { storeXattr } from "./block";
 
 const RECORD_HEADER: u32 = 10;
 const TYPE_XATTR: u8 = 1;
@@ -41,17 +40,8 @@ export function decodeMetadata(at: usize, len: u32): i32 {
       off += total;
       continue;
     }
-    const nameAt = at + <usize>(off + RECORD_HEADER);
-    const room = total - RECORD_HEADER;
-    let nameLen: u32 = 0;
-    while (nameLen < room && load<u8>(nameAt + <usize>nameLen) != 0) nameLen++;
-    if (nameLen == room) return -1;               // name without NUL
-    if (n >= XATTR_MAX_COUNT) return -2;
-    const slot = XATTR_TABLE + (<usize>n << 4);
-    store<u32>(slot, <u32>nameAt);
-    store<u32>(slot + 4, nameLen);
-    store<u32>(slot + 8, <u32>(nameAt + <usize>nameLen + 1));
-    store<u32>(slot + 12, room - nameLen - 1);
+    const r = storeXattr(n, at + <usize>(off + RECORD_HEADER), total - RECORD_HEADER);
+    if (r < 0) return r;                          // name without NUL, or too many
     n++;
     off += total;
   }

@@ -24,13 +24,14 @@ interface MetadataExports {
   metadataStoppedAtVersion(): number;
 }
 
-export class MetadataFile implements BodySink {
-  private readonly body: Buffer;
-  private filled = 0;
+/** A metadata file's body, buffered whole (it is decoded at its end), up to a limit. */
+export class BufferedBody implements BodySink {
+  protected readonly body: Buffer;
+  protected filled = 0;
 
-  constructor(private readonly entry: Entry, private readonly dataStart: number) {
-    if (entry.size > METADATA_MAX) {
-      throw new CpioxError("CPIOX_XATTR_MALFORMED", `METADATA!!! of ${entry.size} bytes is larger than ${METADATA_MAX}`,
+  constructor(readonly entry: Entry, protected readonly dataStart: number, max: number) {
+    if (entry.size > max) {
+      throw new CpioxError("CPIOX_XATTR_MALFORMED", `${entry.path} of ${entry.size} bytes is larger than ${max}`,
         { offset: entry.offset, member: entry.member, entry: entry.path });
     }
     this.body = Buffer.alloc(entry.size);
@@ -42,6 +43,12 @@ export class MetadataFile implements BodySink {
   }
 
   end(): void {}
+}
+
+export class MetadataFile extends BufferedBody {
+  constructor(entry: Entry, dataStart: number) {
+    super(entry, dataStart, METADATA_MAX);
+  }
 
   /** The records' xattrs; malformed framing is an error, unsupported records warnings. */
   decode(core: Core, warn: (w: Warning) => void): Xattr[] {

@@ -4,7 +4,7 @@
 import * as A from "./abi.js";
 import { CpioxError } from "../errors.js";
 import type { Entry, Xattr } from "../entries.js";
-import type { BodySink } from "./stream-parser.js";
+import { BufferedBody } from "./metadata-file.js";
 import type { Core } from "./wasm.js";
 import { readXattrTable } from "./xattr-table.js";
 import { splitName } from "../extract/paths.js";
@@ -34,24 +34,10 @@ interface ListExports {
   xattrListErrorAt(): number;
 }
 
-export class XattrListFile implements BodySink {
-  private readonly body: Buffer;
-  private filled = 0;
-
-  constructor(readonly entry: Entry, private readonly dataStart: number) {
-    if (entry.size > XATTR_LIST_MAX) {
-      throw new CpioxError("CPIOX_XATTR_MALFORMED", `.xattr-list of ${entry.size} bytes is larger than ${XATTR_LIST_MAX}`,
-        { offset: entry.offset, member: entry.member, entry: entry.path });
-    }
-    this.body = Buffer.alloc(entry.size);
+export class XattrListFile extends BufferedBody {
+  constructor(entry: Entry, dataStart: number) {
+    super(entry, dataStart, XATTR_LIST_MAX);
   }
-
-  write(chunk: Uint8Array): void {
-    this.body.set(chunk, this.filled);
-    this.filled += chunk.length;
-  }
-
-  end(): void {}
 
   /** Every path entry, or an error for the first malformed one (nothing is applied then). */
   decode(core: Core): XattrListPath[] {
