@@ -2,7 +2,8 @@
 import { mkdirSync, closeSync } from "node:fs";
 import { resolve } from "node:path";
 import { CpioxError, makeWarner, type Warning } from "./errors.js";
-import type { Entry } from "./entries.js";
+import type { Entry, Xattr } from "./entries.js";
+import { joinParts, splitName } from "./extract/paths.js";
 import { ExtractSink } from "./extract/sink.js";
 import * as ffi from "./extract/ffi.js";
 import { openSource, type Source } from "./input/sources.js";
@@ -87,6 +88,10 @@ export async function examine(source: Source, options: ExamineOptions = {}): Pro
  * Entries as an async iterator; trailers are not yielded. The archive is read as the consumer
  * pulls, so memory stays bounded however large the input.
  */
+function normalizedPath(name: Uint8Array): string {
+  return joinParts(splitName(name)).toString("latin1");
+}
+
 /** Entries held back so a METADATA!!! file right after one can still add its xattrs. */
 const HOLD_BACK = 2;
 
@@ -103,15 +108,27 @@ export async function* entries(source: Source, options: ListOptions = {}): Async
     wakeConsumer?.();
     wakeConsumer = null;
   };
+  // What a .xattr-list names, by normalized path: shown on the entries that follow it (and on
+  // the ones still held back); entries already handed out cannot change.
+  let listed = new Map<string, Xattr[]>();
+  const attach = (e: Entry, xattrs: Xattr[] | undefined) => {
+    if (xattrs?.length) e.xattrs = [...(e.xattrs ?? []), ...xattrs];
+  };
   // The reader waits after each chunk until the consumer has taken what it produced.
   const run = readArchive(input.chunks, {
     warn,
     entry(e) {
-      if (e.type !== "trailer") queue.push(e);
+      if (e.type === "trailer") return null;
+      attach(e, listed.get(normalizedPath(e.name)));
+      queue.push(e);
       return null;
     },
     metadata(target, xattrs) {
-      target.xattrs = [...(target.xattrs ?? []), ...xattrs];
+      attach(target, xattrs);
+    },
+    xattrListRead(paths) {
+      listed = new Map(paths.map((p) => [normalizedPath(p.path), p.xattrs]));
+      for (const e of queue) attach(e, listed.get(normalizedPath(e.name)));
     },
     drain() {
       if (cancelled) return Promise.reject(new Error("consumer stopped"));

@@ -81,6 +81,18 @@ describe.skipIf(!isRoot)(".xattr-list never reaches outside the root", () => {
   });
 });
 
+it.each([Infinity, 1])("list shows a .xattr-list's xattrs on the entries that follow it (chunks of %s)", async (chunk) => {
+  const img = archive([
+    { name: ".", mode: 0o40755 },
+    list(pathEntry("/bin/sh", [["security.ima", "sig"]]), pathEntry("./etc", [["user.e", "1"]])),
+    { name: "bin", mode: 0o40755 }, { name: "bin/sh", data: "x" }, { name: "etc", mode: 0o40755 },
+  ]);
+  const r = await listBytes(img, chunk);
+  expect(r.entries.map((e) => [e.path, e.xattrs?.map((x) => x.name.toString()) ?? null])).toEqual([
+    [".", null], ["bin", null], ["bin/sh", ["security.ima"]], ["etc", ["user.e"]],
+  ]);
+});
+
 it("examine counts the paths a list carries xattrs for", async () => {
   const img = archive([{ name: "f", data: "x" }, list(pathEntry("f", [["user.a", "1"]]), pathEntry("g", []))]);
   const ex = await examine(feed(img, 3));

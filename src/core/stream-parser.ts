@@ -25,6 +25,8 @@ export interface ParserEvents {
   metadata?(target: Entry, xattrs: Xattr[], from: Entry): void;
   /** A validated .xattr-list to apply now (a newer one is about to replace it, or the input ended). */
   xattrList?(paths: XattrListPath[], from: Entry): void;
+  /** A .xattr-list as soon as it is read and validated (it is applied later, by xattrList). */
+  xattrListRead?(paths: XattrListPath[], from: Entry): void;
   warn(w: Warning): void;
 }
 
@@ -197,6 +199,7 @@ export class StreamParser {
       if (this.listFile) {
         this.pendingList = { paths: this.listFile.decode(this.core), from: entry };
         this.listFile = null;
+        this.events.xattrListRead?.(this.pendingList.paths, entry);
       }
       this.events.entryDone?.(entry);
     }

@@ -58,16 +58,18 @@ export async function create(options: CreateOptions): Promise<{ entries: number;
     ino: ino++, mode: 0o100000, uid: 0, gid: 0, nlink: 1, mtime: 0, size: data.length, devMajor: 0, devMinor: 0,
     rdevMajor: 0, rdevMinor: 0, name: Buffer.from(name), checksum: byteSum(data), xattrBlock: null,
   }, data);
-  const list: Buffer[] = [];
+  // A hard-link set's xattrs belong to its inode: written once, on the last instance.
+  for (const e of entries) if (e.dataPath && !e.carriesData) e.xattrs = [];
+  // The .xattr-list goes first (after "."): it is applied at the end all the same, and readers
+  // that stream (cpiox list) can show its xattrs on the entries that follow.
+  const list = encoding === "xattr-list"
+    ? entries.filter((e) => e.xattrs.length).map((e) => xattrListEntry(listPath(e.name), e.xattrs)) : [];
   try {
-    for (const e of entries) {
-      // A hard-link set's xattrs belong to its inode: written once, on the last instance.
-      if (e.dataPath && !e.carriesData) e.xattrs = [];
+    for (const [i, e] of entries.entries()) {
       await writeEntry(e, format, encoding, options.sourceDateEpoch, write);
       if (e.xattrs.length && encoding === "metadata") await write(special("METADATA!!!", metadataRecords(e.xattrs)));
-      if (e.xattrs.length && encoding === "xattr-list") list.push(xattrListEntry(listPath(e.name), e.xattrs));
+      if (i === 0 && list.length) await write(special(".xattr-list", Buffer.concat(list)));
     }
-    if (list.length) await write(special(".xattr-list", Buffer.concat(list)));
     await write(encodeEntry(format, {
       ino: 0, mode: 0, uid: 0, gid: 0, nlink: 1, mtime: 0, size: 0, devMajor: 0, devMinor: 0, rdevMajor: 0,
       rdevMinor: 0, name: Buffer.from("TRAILER!!!"), checksum: 0, xattrBlock: null,

@@ -106,6 +106,7 @@ export async function readArchive(
       if (m) m.xattrEntries.metadata++;
       events.metadata?.(target, xattrs, from);
     },
+    xattrListRead: (paths: XattrListPath[], from: Entry) => events.xattrListRead?.(paths, from),
     xattrList(paths: XattrListPath[], from: Entry) {
       const m = members[from.member];
       if (m) m.xattrEntries["xattr-list"] += paths.filter((p) => p.xattrs.length).length;
