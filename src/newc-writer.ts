@@ -1,5 +1,7 @@
-// A minimal newc (070701) entry encoder: enough to build sample images (demo, benchmarks).
+// Small in-memory newc archives from entry descriptions (the demo and the benchmarks), on top
+// of the header encoder `cpiox create` uses.
 import type { EntryType } from "./entries.js";
+import { dataPadding, encodeHeader } from "./create/encode.js";
 
 export interface NewEntry {
   name: string;
@@ -18,19 +20,14 @@ const TYPE_BITS: Partial<Record<EntryType, number>> = {
   char: 0o020000, block: 0o060000,
 };
 
-const hex8 = (n: number) => (n >>> 0).toString(16).toUpperCase().padStart(8, "0");
-const pad4 = (n: number) => (4 - (n % 4)) % 4;
-
 export function encodeEntry(e: NewEntry): Buffer[] {
-  const name = Buffer.from(e.name);
   const data = e.data === undefined ? Buffer.alloc(0) : Buffer.from(e.data as Uint8Array);
-  const mode = (e.type === "trailer" ? 0 : TYPE_BITS[e.type] ?? 0) | (e.perm & 0o7777);
-  const fields = [e.ino, mode, e.uid ?? 0, e.gid ?? 0, e.nlink ?? 1, e.mtime ?? 0, data.length,
-    0, 0, 0, 0, name.length + 1, 0];
-  const head = Buffer.from("070701" + fields.map(hex8).join(""), "latin1");
-  const namePart = Buffer.alloc(name.length + 1 + pad4(110 + name.length + 1));
-  name.copy(namePart);
-  return [head, namePart, data, Buffer.alloc(pad4(data.length))];
+  const head = encodeHeader("newc", {
+    ino: e.ino, mode: (TYPE_BITS[e.type] ?? 0) | (e.perm & 0o7777), uid: e.uid ?? 0, gid: e.gid ?? 0,
+    nlink: e.nlink ?? 1, mtime: e.mtime ?? 0, size: data.length, devMajor: 0, devMinor: 0, rdevMajor: 0,
+    rdevMinor: 0, name: Buffer.from(e.name), checksum: 0, xattrBlock: null,
+  });
+  return [head, data, dataPadding(data.length)];
 }
 
 export function encodeArchive(entries: NewEntry[]): Buffer {
