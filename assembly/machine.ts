@@ -45,6 +45,10 @@ let dataAt: u64 = 0;     // stream offset of the current entry's data
 let nextHeader: u64 = 0; // stream offset of the next header
 let skipReason: i32 = 0; // non-zero: the entry is skipped, for this warning
 let inAt: u32 = 0;       // where in IN the pending NEED lands
+// Padding after an entry is usually absent or short: start scanning with a small window (so the
+// caller copies little) and widen it while everything seen is zeros.
+const SCAN_FIRST: i32 = 16;
+let scanWindow: i32 = SCAN_FIRST;
 
 function need(min: i32, max: i32): i32 {
   ctl(CTL_WANT_MIN, <f64>min);
@@ -82,7 +86,8 @@ export function begin(offset: f64, streamMode: i32): i32 {
   }
   state = S_ZEROS;
   checkAlignment = streamMode == MODE_RESET;
-  return need(1, SCAN_MAX);
+  scanWindow = SCAN_FIRST;
+  return need(1, scanWindow);
 }
 
 export function step(fed: i32): i32 {
@@ -113,8 +118,9 @@ function afterEntry(): i32 {
   state = S_ZEROS;
   checkAlignment = true;
   inAt = 0;
+  scanWindow = SCAN_FIRST;
   ctl(CTL_CONSUMED, 0);
-  return need(1, SCAN_MAX);
+  return need(1, scanWindow);
 }
 
 function scanZeros(fed: i32): i32 {
@@ -124,7 +130,10 @@ function scanZeros(fed: i32): i32 {
   while (i < fed && load<u8>(IN + <usize>i) == 0) i++;
   pos += <u64>i;
   ctl(CTL_CONSUMED, <f64>i);
-  if (i == fed) return need(1, SCAN_MAX);
+  if (i == fed) {
+    if (scanWindow < SCAN_MAX) scanWindow <<= 1;
+    return need(1, scanWindow);
+  }
   const c = load<u8>(IN + <usize>i);
   const aligned = (pos & 3) == 0;
   if (checkAlignment && !aligned) return fail(E_BROKEN_PADDING);

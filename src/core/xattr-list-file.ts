@@ -21,7 +21,8 @@ export interface XattrListPath {
 
 /** The list at the archive's root, however the name is spelled (".xattr-list", "./.xattr-list", "/.xattr-list"). */
 export function isXattrListFile(e: Entry): boolean {
-  if (e.type !== "file") return false;
+  // Cheap test first: this runs for every entry.
+  if (e.type !== "file" || e.name.length < XATTR_LIST_NAME.length || e.name[e.name.length - 1] !== 0x74) return false;
   const parts = splitName(e.name);
   return parts.length === 1 && parts[0].toString("latin1") === XATTR_LIST_NAME;
 }
