@@ -1,12 +1,13 @@
 // The library API: extract, list, examine and an async iterator of entries over any source.
-import { mkdirSync, closeSync } from "node:fs";
-import { resolve } from "node:path";
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 import { CpioxError, makeWarner, type Warning } from "./errors.js";
 import type { Entry, Xattr } from "./entries.js";
 import { joinParts, splitName } from "./extract/paths.js";
-import { ExtractSink } from "./extract/sink.js";
+import { ExtractSink, processUmask } from "./extract/sink.js";
 import * as ffi from "./extract/ffi.js";
-import { openSource, type Source } from "./input/sources.js";
+import { openSource as openRaw, type Source } from "./input/sources.js";
+import { checkDigestOptions, verifyDigests, type ExpectedDigests } from "./input/digest.js";
 import { readArchive, type ArchiveEvents, type MemberInfo } from "./members/splitter.js";
 import { isPrivileged, type ExamineOptions, type ExtractOptions, type ListOptions } from "./options.js";
 
@@ -25,6 +26,13 @@ export interface ExamineResult {
   warnings: number;
 }
 
+/** The source, with the expected digests checked as it streams. */
+async function openSource(source: Source, digests: ExpectedDigests = {}) {
+  checkDigestOptions(digests);
+  const input = await openRaw(source);
+  return { ...input, chunks: verifyDigests(input.chunks, digests) };
+}
+
 function counted(opts: { onwarn?: (w: Warning) => void; strict?: boolean }) {
   const counter = { warnings: 0 };
   const warn = makeWarner((w) => {
@@ -35,9 +43,38 @@ function counted(opts: { onwarn?: (w: Warning) => void; strict?: boolean }) {
 }
 
 export async function extract(source: Source, options: ExtractOptions): Promise<ExtractResult> {
+  if (!options.atomic) {
+    const root = resolve(options.cwd);
+    mkdirSync(root, { recursive: true });
+    return extractInto(source, options, root);
+  }
+  // --atomic: a sibling temporary directory, swapped into place only after complete success.
+  const target = resolve(options.cwd);
+  mkdirSync(dirname(target), { recursive: true });
+  const temp = mkdtempSync(join(dirname(target), `.${basename(target)}.cpiox-`));
+  let result: ExtractResult;
+  try {
+    chmodSync(temp, 0o777 & ~processUmask());
+    result = await extractInto(source, options, temp);
+  } catch (e) {
+    rmSync(temp, { recursive: true, force: true });
+    throw e;
+  }
+  if (existsSync(target)) {
+    // Swap the new tree and the old one in one step, then remove the old one.
+    if (ffi.exchangePaths(temp, target) < 0) {
+      rmSync(temp, { recursive: true, force: true });
+      throw new CpioxError("CPIOX_BAD_ARGUMENT", `cannot replace ${target} with the extracted tree`);
+    }
+    rmSync(temp, { recursive: true, force: true });
+  } else {
+    renameSync(temp, target);
+  }
+  return result;
+}
+
+async function extractInto(source: Source, options: ExtractOptions, root: string): Promise<ExtractResult> {
   const { counter, warn } = counted(options);
-  const root = resolve(options.cwd);
-  mkdirSync(root, { recursive: true });
   const rootFd = ffi.openat(ffi.AT_FDCWD, ffi.cpath(root), ffi.O_PATH | ffi.O_DIRECTORY | ffi.O_CLOEXEC);
   if (rootFd < 0) throw new CpioxError("CPIOX_BAD_ARGUMENT", `cannot open the extraction root ${root}`);
   const privileged = isPrivileged();
@@ -60,7 +97,7 @@ export async function extract(source: Source, options: ExtractOptions): Promise<
     xattrList: (paths, from) => sink.xattrList(paths, from),
   };
   try {
-    const input = await openSource(source);
+    const input = await openSource(source, options);
     const summary = await readArchive(input.chunks, events, options);
     return { members: summary.members, entries, files: sink.files, bytes: sink.bytes,
       warnings: counter.warnings, resolver: sink.resolverKind };
@@ -79,7 +116,7 @@ export async function list(source: Source, options: ListOptions = {}): Promise<E
 
 export async function examine(source: Source, options: ExamineOptions = {}): Promise<ExamineResult> {
   const { counter, warn } = counted(options);
-  const input = await openSource(source);
+  const input = await openSource(source, options);
   const summary = await readArchive(input.chunks, { warn, entry: () => null }, options);
   return { size: summary.size, members: summary.members, warnings: counter.warnings };
 }
@@ -97,7 +134,7 @@ const HOLD_BACK = 2;
 
 export async function* entries(source: Source, options: ListOptions = {}): AsyncGenerator<Entry> {
   const { warn } = counted(options);
-  const input = await openSource(source);
+  const input = await openSource(source, options);
   let queue: Entry[] = [];
   let wakeConsumer: (() => void) | null = null;
   let wakeProducer: (() => void) | null = null;

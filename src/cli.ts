@@ -9,6 +9,8 @@ import { entryJson, longLine, membersTable, xattrLines } from "./format.js";
 
 // Options every command takes, after its own.
 const COMMON_HELP = `  --strict              treat any warning as an error
+  --sha256 HEX, --sha512 HEX
+                        the input's digest, checked on the exact bytes read
   --keep-metadata-files treat METADATA!!! and .xattr-list files as ordinary files
                         too (the kernel patches' behaviour); by default metadata only
   --max-size BYTES      stop after this much archive data, plain plus decompressed
@@ -35,6 +37,8 @@ Exit status: 0 clean, 1 finished with warnings, 2 error.`,
                         root they are skipped with one warning)
   --resolver KIND       auto (default), openat2 or userspace
   --no-xattrs           do not apply the xattrs the archive carries (still checked)
+  --atomic              extract into a temporary sibling of DIR and swap it into place
+                        only when everything succeeded; a failure leaves DIR untouched
 ${COMMON_HELP}
   -q, --quiet           no summary line
   -h, --help            this help`,
@@ -74,13 +78,16 @@ const COMMON = {
   "max-size": { type: "string" },
   "max-ratio": { type: "string" },
   "keep-metadata-files": { type: "boolean" },
+  sha256: { type: "string" },
+  sha512: { type: "string" },
   quiet: { type: "boolean", short: "q" },
   help: { type: "boolean", short: "h" },
 } as const;
 
 const OPTIONS = {
   extract: { ...COMMON, directory: { type: "string", short: "C" }, "make-parents": { type: "boolean" },
-    "no-same-owner": { type: "boolean" }, resolver: { type: "string" }, "no-xattrs": { type: "boolean" } },
+    "no-same-owner": { type: "boolean" }, resolver: { type: "string" }, "no-xattrs": { type: "boolean" },
+    atomic: { type: "boolean" } },
   list: { ...COMMON, verbose: { type: "boolean", short: "v" }, json: { type: "boolean" }, xattrs: { type: "boolean" } },
   examine: { ...COMMON, json: { type: "boolean" } },
   create: { quiet: { type: "boolean", short: "q" }, help: { type: "boolean", short: "h" },
@@ -135,7 +142,10 @@ export async function main(argv: string[], out = process.stdout, err = process.s
     err.write(`cpiox ${cmd}: ${(e as Error).message}\n`);
     return 2;
   }
-  const common = { onwarn, strict: Boolean(v.strict), keepMetadataFiles: Boolean(v["keep-metadata-files"]), ...limits };
+  const common = {
+    onwarn, strict: Boolean(v.strict), keepMetadataFiles: Boolean(v["keep-metadata-files"]), ...limits,
+    sha256: v.sha256 as string | undefined, sha512: v.sha512 as string | undefined,
+  };
   try {
     if (cmd === "extract") {
       if (typeof v.directory !== "string") {
@@ -152,6 +162,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
         preserveOwner: v["no-same-owner"] ? false : undefined,
         resolver: resolver as "auto" | "openat2" | "userspace",
         xattrs: !v["no-xattrs"],
+        atomic: Boolean(v.atomic),
       });
       if (!v.quiet) {
         out.write(`extracted ${r.entries} entries (${r.files} files, ${r.bytes} bytes) from ${r.members.length} member(s) into ${v.directory}\n`);

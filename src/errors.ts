@@ -17,6 +17,7 @@ export const ErrorCodes = {
   CPIOX_RATIO_EXCEEDED: "a compressed member expands more than --max-ratio allows (decompression-bomb guard)",
   CPIOX_XATTR_MALFORMED: "an xattr record's framing is broken (size below its header or past the end, name without NUL, too large)",
   CPIOX_WRITE_FAILED: "writing a file's data failed",
+  CPIOX_DIGEST_MISMATCH: "the input's digest differs from --sha256/--sha512",
   CPIOX_BAD_ARGUMENT: "a command-line argument or option is invalid",
   CPIOX_INPUT: "the input could not be read",
   CPIOX_STRICT: "a warning was raised and --strict makes warnings fatal",

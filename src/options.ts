@@ -12,6 +12,10 @@ export interface CommonOptions {
    * By default they are consumed as metadata only.
    */
   keepMetadataFiles?: boolean;
+  /** The input's expected SHA-256 (hex); a mismatch is CPIOX_DIGEST_MISMATCH once it is all read. */
+  sha256?: string;
+  /** The input's expected SHA-512 (hex). */
+  sha512?: string;
   /** Decompression-bomb guard: total bytes of archive data, plain plus decompressed (default 32 GiB; 0 = none). */
   maxSize?: number;
   /** Decompression-bomb guard: uncompressed:compressed ratio per member, after its first 16 MiB (default 1000; 0 = none). */
@@ -32,6 +36,11 @@ export interface ExtractOptions extends CommonOptions {
   resolver?: ResolverKind | "auto";
   /** Apply the xattrs the archive carries (default true). Their framing is checked either way. */
   xattrs?: boolean;
+  /**
+   * Extract into a temporary sibling of `cwd` and rename it into place only when everything
+   * succeeded (archive complete, digests right, no error); a failure leaves `cwd` untouched.
+   */
+  atomic?: boolean;
 }
 
 export type ListOptions = CommonOptions;

@@ -22,6 +22,7 @@ const c = {
   readlinkat: libc.func("long readlinkat(int dirfd, const char *path, void *buf, size_t size)"),
   fsetxattr: libc.func("int fsetxattr(int fd, const char *name, const void *value, size_t size, int flags)"),
   setxattr: libc.func("int setxattr(const char *path, const char *name, const void *value, size_t size, int flags)"),
+  renameat2: libc.func("int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags)"),
   llistxattr: libc.func("long llistxattr(const char *path, void *list, size_t size)"),
   lgetxattr: libc.func("long lgetxattr(const char *path, const char *name, void *value, size_t size)"),
 };
@@ -154,3 +155,7 @@ export function lgetxattrs(path: string | Buffer): Array<{ name: Buffer; value: 
   }
   return out;
 }
+
+export const RENAME_EXCHANGE = 2;
+/** Swaps two paths atomically (both must exist). */
+export const exchangePaths = (a: string, b: string) => ret(c.renameat2(AT_FDCWD, cpath(a), AT_FDCWD, cpath(b), RENAME_EXCHANGE));

@@ -378,7 +378,7 @@ function check(r: number): void {
 }
 
 // The umask without changing it (process.umask() with no argument is deprecated).
-function processUmask(): number {
+export function processUmask(): number {
   try {
     const m = /^Umask:\s*([0-7]+)$/m.exec(readFileSync("/proc/self/status", "latin1"));
     if (m) return parseInt(m[1], 8);
