@@ -8,6 +8,7 @@ import { ExtractSink, processUmask } from "./extract/sink.js";
 import * as ffi from "./extract/ffi.js";
 import { openSource as openRaw, type Source } from "./input/sources.js";
 import { checkDigestOptions, verifyDigests, type ExpectedDigests } from "./input/digest.js";
+import type { HttpOptions } from "./input/http.js";
 import { readArchive, type ArchiveEvents, type MemberInfo } from "./members/splitter.js";
 import { isPrivileged, type ExamineOptions, type ExtractOptions, type ListOptions } from "./options.js";
 
@@ -27,9 +28,10 @@ export interface ExamineResult {
 }
 
 /** The source, with the expected digests checked as it streams. */
-async function openSource(source: Source, digests: ExpectedDigests = {}) {
-  checkDigestOptions(digests);
-  const input = await openRaw(source);
+async function openSource(source: Source, options: ExpectedDigests & { http?: HttpOptions }, warn: (w: Warning) => void) {
+  checkDigestOptions(options);
+  const digests = options;
+  const input = await openRaw(source, options.http, warn);
   return { ...input, chunks: verifyDigests(input.chunks, digests) };
 }
 
@@ -97,7 +99,7 @@ async function extractInto(source: Source, options: ExtractOptions, root: string
     xattrList: (paths, from) => sink.xattrList(paths, from),
   };
   try {
-    const input = await openSource(source, options);
+    const input = await openSource(source, options, warn);
     const summary = await readArchive(input.chunks, events, options);
     return { members: summary.members, entries, files: sink.files, bytes: sink.bytes,
       warnings: counter.warnings, resolver: sink.resolverKind };
@@ -116,7 +118,7 @@ export async function list(source: Source, options: ListOptions = {}): Promise<E
 
 export async function examine(source: Source, options: ExamineOptions = {}): Promise<ExamineResult> {
   const { counter, warn } = counted(options);
-  const input = await openSource(source, options);
+  const input = await openSource(source, options, warn);
   const summary = await readArchive(input.chunks, { warn, entry: () => null }, options);
   return { size: summary.size, members: summary.members, warnings: counter.warnings };
 }
@@ -134,7 +136,7 @@ const HOLD_BACK = 2;
 
 export async function* entries(source: Source, options: ListOptions = {}): AsyncGenerator<Entry> {
   const { warn } = counted(options);
-  const input = await openSource(source, options);
+  const input = await openSource(source, options, warn);
   let queue: Entry[] = [];
   let wakeConsumer: (() => void) | null = null;
   let wakeProducer: (() => void) | null = null;

@@ -11,6 +11,10 @@ import { entryJson, longLine, membersTable, xattrLines } from "./format.js";
 const COMMON_HELP = `  --strict              treat any warning as an error
   --sha256 HEX, --sha512 HEX
                         the input's digest, checked on the exact bytes read
+  --retries N, --retry-delay MS, --timeout MS
+                        for http(s):// inputs: retries after drops, 5xx or stalls
+                        (default 5, resumed with Range/If-Range), first backoff
+                        (default 500, doubled, jittered), idle timeout (default 30000)
   --keep-metadata-files treat METADATA!!! and .xattr-list files as ordinary files
                         too (the kernel patches' behaviour); by default metadata only
   --max-size BYTES      stop after this much archive data, plain plus decompressed
@@ -23,6 +27,7 @@ const USAGE: Record<string, string> = {
 
 Commands:
   extract ARCHIVE|- -C DIR   unpack an initramfs into DIR, as the kernel would
+                             (ARCHIVE may be a file, - for stdin, or an http(s):// URL)
   list ARCHIVE|-             list the entries
   examine ARCHIVE|-          one row per member (plain archive or compressed stream)
   create -C DIR -o FILE|-    write an initramfs of DIR, with its xattrs
@@ -80,6 +85,9 @@ const COMMON = {
   "keep-metadata-files": { type: "boolean" },
   sha256: { type: "string" },
   sha512: { type: "string" },
+  retries: { type: "string" },
+  "retry-delay": { type: "string" },
+  timeout: { type: "string" },
   quiet: { type: "boolean", short: "q" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -137,7 +145,10 @@ export async function main(argv: string[], out = process.stdout, err = process.s
   };
   let limits;
   try {
-    limits = { maxSize: parseSize(v["max-size"], "--max-size"), maxRatio: parseSize(v["max-ratio"], "--max-ratio") };
+    limits = {
+      maxSize: parseSize(v["max-size"], "--max-size"), maxRatio: parseSize(v["max-ratio"], "--max-ratio"),
+      http: { retries: parseSize(v.retries, "--retries"), retryDelay: parseSize(v["retry-delay"], "--retry-delay"), timeout: parseSize(v.timeout, "--timeout") },
+    };
   } catch (e) {
     err.write(`cpiox ${cmd}: ${(e as Error).message}\n`);
     return 2;

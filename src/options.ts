@@ -1,6 +1,7 @@
 // One documented options interface per command, with defaults and validation.
 import type { WarnHandler } from "./errors.js";
 import type { ResolverKind } from "./extract/resolver.js";
+import type { HttpOptions } from "./input/http.js";
 
 export interface CommonOptions {
   /** Receives every warning (skipped entries, kernel quirks, privilege limits). */
@@ -12,6 +13,8 @@ export interface CommonOptions {
    * By default they are consumed as metadata only.
    */
   keepMetadataFiles?: boolean;
+  /** For http(s):// sources: retries, backoff, timeout, redirect limit. */
+  http?: HttpOptions;
   /** The input's expected SHA-256 (hex); a mismatch is CPIOX_DIGEST_MISMATCH once it is all read. */
   sha256?: string;
   /** The input's expected SHA-512 (hex). */

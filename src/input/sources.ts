@@ -1,6 +1,7 @@
 // Input sources: a file path, "-" for stdin, or any async iterable of bytes; big reads.
 import { open } from "node:fs/promises";
-import { CpioxError } from "../errors.js";
+import { CpioxError, type Warning } from "../errors.js";
+import { httpChunks, type HttpOptions } from "./http.js";
 
 export type Source = string | AsyncIterable<Uint8Array> | Uint8Array;
 
@@ -13,13 +14,13 @@ export interface SourceInfo {
   label: string;
 }
 
-export async function openSource(source: Source, chunkSize = READ_CHUNK_SIZE): Promise<SourceInfo> {
+export async function openSource(
+  source: Source, http: HttpOptions = {}, warn: (w: Warning) => void = () => {}, chunkSize = READ_CHUNK_SIZE,
+): Promise<SourceInfo> {
   if (source instanceof Uint8Array) return { chunks: once(source), size: source.length, label: "<buffer>" };
   if (typeof source !== "string") return { chunks: source, label: "<stream>" };
   if (source === "-") return { chunks: process.stdin, label: "<stdin>" };
-  if (/^https?:\/\//i.test(source)) {
-    throw new CpioxError("CPIOX_BAD_ARGUMENT", `URLs are not supported yet: ${source}`);
-  }
+  if (/^https?:\/\//i.test(source)) return { chunks: httpChunks(source, http, warn), label: source };
   let handle;
   try {
     handle = await open(source, "r");

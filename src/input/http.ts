@@ -1,0 +1,95 @@
+// HTTP(S) sources with undici: large streamed reads, resume after a drop with a Range request
+// guarded by If-Range (a changed object is an error, never spliced), bounded retries with
+// exponential backoff and jitter, timeouts, a redirect limit. 4xx is not retried; 5xx and
+// network errors are, each retry reported as a warning.
+import { Agent, interceptors, request } from "undici";
+import { CpioxError, type Warning } from "../errors.js";
+
+export interface HttpOptions {
+  /** Attempts after the first one (default 5). */
+  retries?: number;
+  /** First backoff in ms, doubled each retry, with jitter (default 500). */
+  retryDelay?: number;
+  /** Connect/headers and idle body timeout in ms (default 30 000). */
+  timeout?: number;
+  /** Redirects followed at most (default 5). */
+  maxRedirects?: number;
+}
+
+class Retryable extends Error {}
+
+export async function* httpChunks(url: string, opts: HttpOptions, warn: (w: Warning) => void): AsyncGenerator<Uint8Array> {
+  const retries = opts.retries ?? 5, delay = opts.retryDelay ?? 500, timeout = opts.timeout ?? 30_000;
+  const dispatcher = new Agent({ connectTimeout: timeout }).compose(interceptors.redirect({ maxRedirections: opts.maxRedirects ?? 5 }));
+  let offset = 0;          // bytes handed out so far
+  let validator: string | null = null;
+  let total: number | null = null;
+  let attempt = 0;
+  try {
+    for (;;) {
+      try {
+        const headers: Record<string, string> = {};
+        if (offset > 0) {
+          headers.range = `bytes=${offset}-`;
+          if (validator) headers["if-range"] = validator;
+        }
+        const res = await request(url, { dispatcher, headers, headersTimeout: timeout, bodyTimeout: timeout });
+        const status = res.statusCode;
+        if (status >= 300) {
+          await res.body.dump();
+          if (status >= 500) throw new Retryable(`HTTP ${status}`);
+          throw new CpioxError("CPIOX_HTTP", `HTTP ${status} for ${url}${status >= 300 && status < 400 ? " (too many redirects)" : ""}`);
+        }
+        const header = (name: string) => {
+          const v = res.headers[name];
+          return Array.isArray(v) ? v[0] : v ?? null;
+        };
+        const seen = header("etag") ?? header("last-modified");
+        let skip = 0;
+        if (offset === 0) {
+          validator = seen;
+          const length = header("content-length");
+          total = length === null ? null : Number(length);
+        } else if (status === 206) {
+          const m = /^bytes (\d+)-/.exec(header("content-range") ?? "");
+          if (!m || Number(m[1]) !== offset) {
+            await res.body.dump();
+            throw new CpioxError("CPIOX_HTTP", `resumed at ${offset} but the server sent ${header("content-range") ?? "no Content-Range"}`);
+          }
+        } else {
+          // 200 to a Range request: the object changed (If-Range failed) or Range is ignored.
+          if (validator !== null && seen !== validator) {
+            await res.body.dump();
+            throw new CpioxError("CPIOX_HTTP_CHANGED", `${url} changed while it was read (was ${validator}, now ${seen ?? "no validator"}): not splicing it onto what was read`);
+          }
+          skip = offset; // the whole object again: drop what was already handed out
+        }
+        for await (const chunk of res.body as AsyncIterable<Buffer>) {
+          let c = chunk;
+          if (skip > 0) {
+            const n = Math.min(skip, c.length);
+            skip -= n;
+            c = c.subarray(n);
+            if (!c.length) continue;
+          }
+          offset += c.length;
+          attempt = 0; // progress: the next drop gets the full number of retries
+          yield c;
+        }
+        if (total !== null && offset < total) throw new Retryable(`body ended at ${offset} of ${total} bytes`);
+        if (total !== null && offset > total) throw new CpioxError("CPIOX_HTTP", `received ${offset} bytes, Content-Length said ${total}`);
+        return;
+      } catch (e) {
+        if (e instanceof CpioxError) throw e;
+        if (++attempt > retries) {
+          throw new CpioxError("CPIOX_HTTP", `${url}: ${(e as Error).message} (after ${retries} retries, ${offset} bytes read)`);
+        }
+        const wait = delay * 2 ** (attempt - 1) * (0.5 + Math.random());
+        warn({ code: "CPIOX_HTTP_RETRY", message: `${(e as Error).message}; retry ${attempt} of ${retries} in ${Math.round(wait)} ms from byte ${offset}`, offset });
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+  } finally {
+    await dispatcher.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,105 @@
+// HTTP sources against a real server on loopback (no mocks): drops mid-body with resume, 503
+// then success, a server that ignores Range, an object that changes, 404, redirects, digests.
+import { createHash } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { gzipSync } from "node:zlib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { extract, list } from "../src/api.js";
+import { tempDir } from "./helpers/tmp.js";
+import { archive } from "./helpers/newc.js";
+import { codes, extractBytes } from "./helpers/run.js";
+import { snapshot } from "./helpers/tree.js";
+
+const img = Buffer.concat([
+  archive(Array.from({ length: 40 }, (_, i) => ({ name: `f${i}`, data: Buffer.alloc(20000, i) }))),
+  gzipSync(archive([{ name: "g", data: "gz" }])),
+]);
+type Plan = (req: IncomingMessage, res: ServerResponse, attempt: number) => void;
+const plans = new Map<string, Plan>();
+const attempts = new Map<string, number>();
+let base = "";
+let server: ReturnType<typeof createServer>;
+
+// Serves `body` honouring Range when `ranges`, with an ETag; optionally cuts after `cutAt` bytes.
+function serve(res: ServerResponse, req: IncomingMessage, body: Buffer, o: { etag?: string; ranges?: boolean; cutAt?: number } = {}) {
+  const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? "");
+  const ifRange = req.headers["if-range"];
+  const useRange = o.ranges !== false && m && (!ifRange || ifRange === (o.etag ?? '"v1"'));
+  const start = useRange ? Number(m![1]) : 0;
+  const part = body.subarray(start);
+  res.writeHead(useRange ? 206 : 200, {
+    "content-length": part.length, etag: o.etag ?? '"v1"',
+    ...(useRange ? { "content-range": `bytes ${start}-${body.length - 1}/${body.length}` } : {}),
+  });
+  if (o.cutAt !== undefined && o.cutAt < part.length) {
+    res.write(part.subarray(0, o.cutAt), () => res.socket?.destroy());
+  } else res.end(part);
+}
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const key = req.url!;
+    const n = (attempts.get(key) ?? 0) + 1;
+    attempts.set(key, n);
+    const plan = plans.get(key.replace(/\?.*/, ""));
+    if (!plan) {
+      res.writeHead(404).end();
+      return;
+    }
+    plan(req, res, n);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  plans.set("/ok", (req, res) => serve(res, req, img));
+  plans.set("/drops", (req, res, n) => serve(res, req, img, { cutAt: n <= 3 ? 70000 + n * 1000 : undefined }));
+  plans.set("/503", (req, res, n) => (n === 1 ? res.writeHead(503).end() : serve(res, req, img)));
+  plans.set("/no-range", (req, res, n) => serve(res, req, img, { ranges: false, cutAt: n === 1 ? 100000 : undefined }));
+  plans.set("/changes", (req, res, n) => serve(res, req, img, { etag: n === 1 ? '"v1"' : '"v2"', cutAt: n === 1 ? 50000 : undefined }));
+  plans.set("/redirect", (_req, res) => res.writeHead(302, { location: "/ok" }).end());
+  plans.set("/loop", (_req, res) => res.writeHead(302, { location: "/loop" }).end());
+  plans.set("/short", (_req, res) => {
+    // A Content-Length promise the body does not keep: the connection closes early every time.
+    res.writeHead(200, { "content-length": img.length + 10, etag: '"v1"' });
+    res.write(img, () => res.socket?.destroy());
+  });
+});
+
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+const fast = { http: { retryDelay: 5, retries: 4, timeout: 5000 } };
+
+describe("HTTP sources", () => {
+  it("the same tree as from the bytes, also when the connection drops three times", async () => {
+    const ref = await extractBytes(img);
+    for (const path of ["/ok", "/drops", "/503", "/no-range", "/redirect"]) {
+      const warnings: string[] = [];
+      const dir = tempDir();
+      await extract(`${base}${path}`, { cwd: dir, ...fast, onwarn: (w) => warnings.push(w.code), sha256: createHash("sha256").update(img).digest("hex") });
+      expect(snapshot(dir), path).toEqual(snapshot(ref.dir));
+      if (path === "/drops") expect(warnings).toEqual(["CPIOX_HTTP_RETRY", "CPIOX_HTTP_RETRY", "CPIOX_HTTP_RETRY"]);
+      if (path === "/503") expect(warnings).toEqual(["CPIOX_HTTP_RETRY"]);
+    }
+  });
+
+  it.each([
+    ["/missing", "CPIOX_HTTP"],
+    ["/changes", "CPIOX_HTTP_CHANGED"],
+    ["/loop", "CPIOX_HTTP"],
+    ["/short", "CPIOX_HTTP"],
+  ])("%s fails with %s", async (path, code) => {
+    await expect(list(`${base}${path}`, fast)).rejects.toMatchObject({ code });
+  });
+
+  it("a wrong --sha256 over HTTP is a mismatch", async () => {
+    await expect(list(`${base}/ok`, { ...fast, sha256: "0".repeat(64) })).rejects.toMatchObject({ code: "CPIOX_DIGEST_MISMATCH" });
+  });
+
+  it("retries are bounded", async () => {
+    plans.set("/always-503", (_req, res) => res.writeHead(503).end());
+    const warnings: { code: string }[] = [];
+    await expect(list(`${base}/always-503`, { http: { retries: 2, retryDelay: 1 }, onwarn: (w) => warnings.push(w) }))
+      .rejects.toMatchObject({ code: "CPIOX_HTTP" });
+    expect(codes(warnings)).toEqual(["CPIOX_HTTP_RETRY", "CPIOX_HTTP_RETRY"]);
+  });
+});
