@@ -100,7 +100,11 @@ async function extractInto(source: Source, options: ExtractOptions, root: string
   };
   try {
     const input = await openSource(source, options, warn);
-    const summary = await readArchive(input.chunks, events, options);
+    const summary = await readArchive(input.chunks, events, options).catch((e: unknown) => {
+      // Say how far extraction got before the failure.
+      if (e instanceof CpioxError) e.message += `; ${entries} entries (${sink.files} files, ${sink.bytes} bytes) were extracted before it`;
+      throw e;
+    });
     return { members: summary.members, entries, files: sink.files, bytes: sink.bytes,
       warnings: counter.warnings, resolver: sink.resolverKind };
   } finally {

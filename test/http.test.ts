@@ -57,6 +57,12 @@ beforeAll(async () => {
   plans.set("/no-range", (req, res, n) => serve(res, req, img, { ranges: false, cutAt: n === 1 ? 100000 : undefined }));
   plans.set("/changes", (req, res, n) => serve(res, req, img, { etag: n === 1 ? '"v1"' : '"v2"', cutAt: n === 1 ? 50000 : undefined }));
   plans.set("/redirect", (_req, res) => res.writeHead(302, { location: "/ok" }).end());
+  // Sends part of the body, then goes silent: the idle timeout must notice and resume.
+  plans.set("/stalls", (req, res, n) => {
+    if (n > 1) return serve(res, req, img);
+    res.writeHead(200, { "content-length": img.length, etag: '"v1"' });
+    res.write(img.subarray(0, 30000));
+  });
   plans.set("/loop", (_req, res) => res.writeHead(302, { location: "/loop" }).end());
   plans.set("/short", (_req, res) => {
     // A Content-Length promise the body does not keep: the connection closes early every time.
@@ -67,18 +73,18 @@ beforeAll(async () => {
 
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-const fast = { http: { retryDelay: 5, retries: 4, timeout: 5000 } };
+const fast = { http: { retryDelay: 5, retries: 4, timeout: 300 } };
 
 describe("HTTP sources", () => {
   it("the same tree as from the bytes, also when the connection drops three times", async () => {
     const ref = await extractBytes(img);
-    for (const path of ["/ok", "/drops", "/503", "/no-range", "/redirect"]) {
+    for (const path of ["/ok", "/drops", "/503", "/no-range", "/redirect", "/stalls"]) {
       const warnings: string[] = [];
       const dir = tempDir();
       await extract(`${base}${path}`, { cwd: dir, ...fast, onwarn: (w) => warnings.push(w.code), sha256: createHash("sha256").update(img).digest("hex") });
       expect(snapshot(dir), path).toEqual(snapshot(ref.dir));
       if (path === "/drops") expect(warnings).toEqual(["CPIOX_HTTP_RETRY", "CPIOX_HTTP_RETRY", "CPIOX_HTTP_RETRY"]);
-      if (path === "/503") expect(warnings).toEqual(["CPIOX_HTTP_RETRY"]);
+      if (path === "/503" || path === "/stalls") expect(warnings).toEqual(["CPIOX_HTTP_RETRY"]);
     }
   });
 

@@ -1,0 +1,57 @@
+// `npm run bench:http`: `cpiox list` of the same image read from a file and from a loopback HTTP
+// server (started by this script), median of 3; reports MB/s and the HTTP / file ratio.
+import { spawnSync } from "node:child_process";
+import { createReadStream, existsSync, mkdirSync, rmSync, statSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+
+const RUNS = Number(process.env.CPIOX_BENCH_RUNS ?? 3);
+const TREE = process.env.CPIOX_BENCH_TREE ?? "/usr/bin";
+const work = join(existsSync("/dev/shm") ? "/dev/shm" : "/tmp", "cpiox-bench-http");
+const cli = join(import.meta.dirname, "../../bin/cpiox.js");
+
+async function time(args: string[]): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = process.hrtime.bigint();
+    // Asynchronous, so this process's server keeps answering.
+    await new Promise<void>((resolve, reject) => {
+      import("node:child_process").then(({ spawn }) => {
+        const p = spawn(process.execPath, [cli, ...args], { stdio: ["ignore", "ignore", "inherit"] });
+        p.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`cpiox ${args.join(" ")} exited ${code}`))));
+      });
+    });
+    times.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+}
+
+async function main() {
+  mkdirSync(work, { recursive: true });
+  const img = join(work, "image.cpio");
+  const dir = TREE.replace(/\/[^/]*$/, "") || "/";
+  spawnSync("bash", ["-c", `cd ${dir} && find ${TREE.split("/").pop()} | LC_ALL=C sort | cpio --quiet -o -H newc > ${img}`]);
+  const size = statSync(img).size;
+  const server = createServer((req, res) => {
+    res.writeHead(200, { "content-length": size, etag: '"bench"' });
+    createReadStream(img, { highWaterMark: 1 << 20 }).pipe(res);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/image.cpio`;
+  try {
+    const file = await time(["list", "-q", img]);
+    const http = await time(["list", "-q", url]);
+    const mb = size / 1e6;
+    console.log(`image: cpio of ${TREE}, ${mb.toFixed(0)} MB; cpiox list -q, median of ${RUNS}\n`);
+    console.log(`| source | seconds | MB/s |\n|---|---:|---:|`);
+    console.log(`| file | ${file.toFixed(2)} | ${(mb / file).toFixed(0)} |`);
+    console.log(`| http://127.0.0.1 | ${http.toFixed(2)} | ${(mb / http).toFixed(0)} |`);
+    console.log(`\nHTTP throughput / file throughput: ${(100 * file / http).toFixed(0)} %`);
+  } finally {
+    server.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();
