@@ -9,6 +9,7 @@ import * as ffi from "./extract/ffi.js";
 import { openSource as openRaw, type Source } from "./input/sources.js";
 import { checkDigestOptions, verifyDigests, type ExpectedDigests } from "./input/digest.js";
 import type { HttpOptions } from "./input/http.js";
+import type { ProgressLine } from "./progress.js";
 import { readArchive, type ArchiveEvents, type MemberInfo } from "./members/splitter.js";
 import { isPrivileged, type ExamineOptions, type ExtractOptions, type ListOptions } from "./options.js";
 
@@ -28,12 +29,18 @@ export interface ExamineResult {
 }
 
 /** The source, with the expected digests checked as it streams. */
-async function openSource(source: Source, options: ExpectedDigests & { http?: HttpOptions }, warn: (w: Warning) => void) {
+async function openSource(
+  source: Source, options: ExpectedDigests & { http?: HttpOptions; progress?: ProgressLine }, warn: (w: Warning) => void,
+) {
   checkDigestOptions(options);
-  const digests = options;
   const input = await openRaw(source, options.http, warn);
-  return { ...input, chunks: verifyDigests(input.chunks, digests) };
+  const counted = options.progress ? (options.progress.setTotal(input.size), options.progress.count(input.chunks)) : input.chunks;
+  return { ...input, chunks: verifyDigests(counted, options) };
 }
+
+/** Tells the progress line which member is being read. */
+const showMember = (options: { progress?: ProgressLine }) => (m: MemberInfo) =>
+  options.progress?.setMember(`member ${m.index} (${m.kind})`);
 
 function counted(opts: { onwarn?: (w: Warning) => void; strict?: boolean }) {
   const counter = { warnings: 0 };
@@ -97,6 +104,7 @@ async function extractInto(source: Source, options: ExtractOptions, root: string
     },
     metadata: (target, xattrs) => sink.metadata(target, xattrs),
     xattrList: (paths, from) => sink.xattrList(paths, from),
+    memberStart: showMember(options),
   };
   try {
     const input = await openSource(source, options, warn);
@@ -123,7 +131,7 @@ export async function list(source: Source, options: ListOptions = {}): Promise<E
 export async function examine(source: Source, options: ExamineOptions = {}): Promise<ExamineResult> {
   const { counter, warn } = counted(options);
   const input = await openSource(source, options, warn);
-  const summary = await readArchive(input.chunks, { warn, entry: () => null }, options);
+  const summary = await readArchive(input.chunks, { warn, entry: () => null, memberStart: showMember(options) }, options);
   return { size: summary.size, members: summary.members, warnings: counter.warnings };
 }
 
@@ -169,6 +177,7 @@ export async function* entries(source: Source, options: ListOptions = {}): Async
     metadata(target, xattrs) {
       attach(target, xattrs);
     },
+    memberStart: showMember(options),
     xattrListRead(paths) {
       listed = new Map(paths.map((p) => [normalizedPath(p.path), p.xattrs]));
       for (const e of queue) attach(e, listed.get(normalizedPath(e.name)));

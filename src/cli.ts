@@ -6,11 +6,15 @@ import { create, type CreateCompression, type XattrEncoding } from "./create/ind
 import type { CreateFormat } from "./create/encode.js";
 import { CpioxError, describeWhere, type Warning } from "./errors.js";
 import { entryJson, longLine, membersTable, xattrLines } from "./format.js";
+import { ProgressLine } from "./progress.js";
 
 // Options every command takes, after its own.
 const COMMON_HELP = `  --strict              treat any warning as an error
   --sha256 HEX, --sha512 HEX
                         the input's digest, checked on the exact bytes read
+  --progress, --no-progress
+                        a progress line on stderr (default: on when stderr is a
+                        terminal; never with --json or -q, never when not a terminal)
   --retries N, --retry-delay MS, --timeout MS
                         for http(s):// inputs: retries after drops, 5xx or stalls
                         (default 5, resumed with Range/If-Range), first backoff
@@ -86,6 +90,8 @@ const COMMON = {
   sha256: { type: "string" },
   sha512: { type: "string" },
   retries: { type: "string" },
+  progress: { type: "boolean" },
+  "no-progress": { type: "boolean" },
   "retry-delay": { type: "string" },
   timeout: { type: "string" },
   quiet: { type: "boolean", short: "q" },
@@ -153,9 +159,16 @@ export async function main(argv: string[], out = process.stdout, err = process.s
     err.write(`cpiox ${cmd}: ${(e as Error).message}\n`);
     return 2;
   }
+  const stderrTTY = Boolean((err as { isTTY?: boolean }).isTTY);
+  const progress = stderrTTY && !v.json && !v.quiet && !v["no-progress"]
+    ? new ProgressLine(err as unknown as { write(s: string): unknown; columns?: number }) : undefined;
   const common = {
-    onwarn, strict: Boolean(v.strict), keepMetadataFiles: Boolean(v["keep-metadata-files"]), ...limits,
-    sha256: v.sha256 as string | undefined, sha512: v.sha512 as string | undefined,
+    onwarn: (w: Warning) => {
+      progress?.clear();
+      onwarn(w);
+    },
+    strict: Boolean(v.strict), keepMetadataFiles: Boolean(v["keep-metadata-files"]), ...limits,
+    sha256: v.sha256 as string | undefined, sha512: v.sha512 as string | undefined, progress,
   };
   try {
     if (cmd === "extract") {
@@ -197,6 +210,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
       }
     }
   } catch (e) {
+    progress?.clear();
     if (e instanceof CpioxError) {
       err.write(`cpiox: error ${e.message}\n`);
       return 2;
@@ -204,6 +218,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
     err.write(`cpiox: ${(e as Error).stack ?? e}\n`);
     return 2;
   }
+  progress?.clear();
   return warnings > 0 ? 1 : 0;
 }
 

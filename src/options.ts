@@ -2,6 +2,7 @@
 import type { WarnHandler } from "./errors.js";
 import type { ResolverKind } from "./extract/resolver.js";
 import type { HttpOptions } from "./input/http.js";
+import type { ProgressLine } from "./progress.js";
 
 export interface CommonOptions {
   /** Receives every warning (skipped entries, kernel quirks, privilege limits). */
@@ -13,6 +14,8 @@ export interface CommonOptions {
    * By default they are consumed as metadata only.
    */
   keepMetadataFiles?: boolean;
+  /** Shows progress (bytes, rate, ETA, member); the CLI passes one on a terminal. */
+  progress?: ProgressLine;
   /** For http(s):// sources: retries, backoff, timeout, redirect limit. */
   http?: HttpOptions;
   /** The input's expected SHA-256 (hex); a mismatch is CPIOX_DIGEST_MISMATCH once it is all read. */
