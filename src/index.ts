@@ -1,9 +1,11 @@
 // Public API (re-exports only).
 export { extract, list, examine, entries } from "./api.js";
+export { create } from "./create/index.js";
+export type { CreateOptions, XattrEncoding, CreateCompression } from "./create/index.js";
 export type { ExtractResult, ExamineResult } from "./api.js";
 export type { ExtractOptions, ListOptions, ExamineOptions, CommonOptions } from "./options.js";
 export { CpioxError, ErrorCodes, WarningCodes } from "./errors.js";
 export type { ErrorCode, Warning, WarningCode, WarnHandler } from "./errors.js";
-export type { Entry, EntryType } from "./entries.js";
+export type { Entry, EntryType, Xattr } from "./entries.js";
 export type { MemberInfo } from "./members/splitter.js";
 export type { Source } from "./input/sources.js";
