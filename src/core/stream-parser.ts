@@ -182,11 +182,6 @@ export class StreamParser {
     return i;
   }
 
-  /** Resumes after a stop (the caller re-enters the stream at a header or padding). */
-  resume(mode: number): void {
-    this.begin(this.position, mode, this.member);
-  }
-
   private finishBody(): void {
     const entry = this.current!;
     this.body?.end();
@@ -315,15 +310,16 @@ export class StreamParser {
     this.padLeft = rec[A.REC_DATA_PAD];
     this.sum = 0;
     this.summing = (flags & A.F_CHECKSUM) !== 0 && entry.type === "file";
+    // Where the body starts in the stream: metadata files report their errors from there.
+    const dataStart = this.core.exports.position() - this.bodyLeft - this.padLeft;
     if (isXattrListFile(entry)) {
       // The kernel patch applies an existing list just before a newer one replaces it.
       this.flushXattrList();
-      const collector = new XattrListFile(entry, this.core.exports.position() - this.bodyLeft - this.padLeft);
+      const collector = new XattrListFile(entry, dataStart);
       const kept = this.opts.keepMetadataFiles ? this.events.entry(entry) : null;
       this.listFile = collector;
       this.body = kept ? teeSink(collector, kept) : collector;
     } else if (isMetadataFile(entry)) {
-      const dataStart = this.core.exports.position() - this.bodyLeft - this.padLeft;
       const collector = new MetadataFile(entry, dataStart);
       const kept = this.opts.keepMetadataFiles ? this.events.entry(entry) : null;
       this.metadataFile = collector;

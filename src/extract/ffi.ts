@@ -39,7 +39,6 @@ export const O_PATH = 0o10000000;
 export const AT_FDCWD = -100;
 export const AT_SYMLINK_NOFOLLOW = 0x100;
 export const AT_REMOVEDIR = 0x200;
-export const AT_EMPTY_PATH = 0x1000;
 export const RESOLVE_NO_MAGICLINKS = 0x02;
 export const RESOLVE_IN_ROOT = 0x10;
 
@@ -47,7 +46,6 @@ export const EPERM = 1;
 export const ENOENT = 2;
 export const EEXIST = 17;
 export const ENOTDIR = 20;
-export const ENOSYS = 38;
 export const ELOOP = 40;
 
 // A path argument: NUL-terminated bytes (Linux names need not be UTF-8).

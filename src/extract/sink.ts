@@ -86,15 +86,9 @@ export class ExtractSink implements ArchiveEvents {
   metadata(target: Entry, xattrs: Xattr[]): void {
     if (!this.opts.xattrs) return;
     this.resolver.release();
-    const parts = splitName(target.name);
-    if (parts.length === 0 || namesDirectoryItself(target.name)) {
-      const fd = this.resolver.openDir(parts);
-      if (fd >= 0) this.xattrs.apply(target, { dirFd: fd, base: ffi.cpath(".") }, xattrs);
-      return;
-    }
-    const dirFd = this.resolver.openDir(parts.slice(0, -1));
-    if (dirFd < 0) return; // the entry itself was skipped for its missing parent, and said so
-    this.xattrs.apply(target, { dirFd, base: ffi.cpath(parts[parts.length - 1]) }, xattrs);
+    const at = this.locate(target.name);
+    // A missing parent: the entry itself was skipped for it, and said so.
+    if (at.dirFd >= 0) this.xattrs.apply(target, at, xattrs);
   }
 
   /** A .xattr-list: each path resolves inside the root like any entry; never follows a final symlink. */
@@ -103,21 +97,30 @@ export class ExtractSink implements ArchiveEvents {
     this.resolver.release();
     for (const { path, xattrs } of paths) {
       if (!xattrs.length) continue;
-      const parts = splitName(path);
       const shown = printableName(path);
       const target: Entry = { ...from, name: path, path: shown, type: "file", xattrs };
-      // A path ending in "." or ".." names a directory: resolve all of it in the root.
-      const itself = parts.length === 0 || namesDirectoryItself(path);
-      const dirFd = this.resolver.openDir(itself ? parts : parts.slice(0, -1));
-      const base = ffi.cpath(itself ? "." : parts[parts.length - 1]);
-      const type = dirFd < 0 ? dirFd : ffi.typeAt(dirFd, base);
+      const at = this.locate(path);
+      const type = at.dirFd < 0 ? at.dirFd : ffi.typeAt(at.dirFd, at.base);
       if (type < 0) {
         this.warnAt(target, "CPIOX_XATTR_LIST_MISSING", `.xattr-list names ${JSON.stringify(shown)}, which does not exist (${errnoName(-type)})`);
         continue;
       }
       target.type = typeOfMode(type);
-      this.xattrs.apply(target, { dirFd, base }, xattrs);
+      this.xattrs.apply(target, at, xattrs);
     }
+  }
+
+  /**
+   * The directory fd and final name of an existing path, resolved in the root; a path ending in
+   * "." or ".." (or the root itself) names a directory, so all of it is resolved and the name is ".".
+   */
+  private locate(name: Uint8Array): { dirFd: number; base: ffi.CPath } {
+    const parts = splitName(name);
+    const itself = parts.length === 0 || namesDirectoryItself(name);
+    return {
+      dirFd: this.resolver.openDir(itself ? parts : parts.slice(0, -1)),
+      base: ffi.cpath(itself ? "." : parts[parts.length - 1]),
+    };
   }
 
   /** End of input: the kernel frees the link table and applies directory times, newest first. */

@@ -57,6 +57,11 @@ export interface ArchiveSummary {
   size: number;
 }
 
+function newMember(index: number, kind: MemberInfo["kind"], start: number): MemberInfo {
+  return { index, kind, start, end: start, compressedSize: 0, uncompressedSize: 0, entries: 0,
+    xattrEntries: { newcx: 0, metadata: 0, "xattr-list": 0 } };
+}
+
 function hex(bytes: Uint8Array): string {
   return Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, "0")).join(" ");
 }
@@ -90,8 +95,7 @@ export async function readArchive(
     warn: (w: Warning) => events.warn(w),
     entry(entry: Entry): BodySink | null {
       if (!compressed && !plain) {
-        plain = { index: members.length, kind: "cpio", start: entry.offset, end: entry.offset,
-          compressedSize: 0, uncompressedSize: 0, entries: 0, xattrEntries: { newcx: 0, metadata: 0, "xattr-list": 0 } };
+        plain = newMember(members.length, "cpio", entry.offset);
         members.push(plain);
         parser.member = entry.member = plain.index;
         events.memberStart?.(plain);
@@ -141,8 +145,7 @@ export async function readArchive(
           `invalid magic at start of compressed archive: bytes ${hex(head)}`, where);
       }
       const decoder = decoders[kind];
-      const member: MemberInfo = { index: members.length, kind, start, end: start,
-        compressedSize: 0, uncompressedSize: 0, entries: 0, xattrEntries: { newcx: 0, metadata: 0, "xattr-list": 0 } };
+      const member = newMember(members.length, kind, start);
       compressed = member;
       members.push(member);
       events.memberStart?.(member);

@@ -12,8 +12,7 @@ export const GZIP_HEADER_MAX = 1 << 20;
 const FHCRC = 0x02, FEXTRA = 0x04, FNAME = 0x08, FCOMMENT = 0x10, FRESERVED = 0xe0;
 
 /** Length of the gzip header in bytes, 0 if more bytes are needed, or throws. */
-export function gzipHeaderLength(b: Uint8Array, atEnd: boolean, where: { offset: number; member: number }): number {
-  const corrupt = (why: string) => new CpioxError("CPIOX_CORRUPT_COMPRESSED", `gzip: ${why}`, where);
+export function gzipHeaderLength(b: Uint8Array, atEnd: boolean, corrupt: (why: string) => CpioxError): number {
   if (b.length < 10) {
     if (atEnd) throw corrupt("truncated header");
     return 0;
@@ -51,7 +50,7 @@ export const gzipDecoder: MemberDecoder = {
     let headerLen = 0;
     for (;;) {
       const b = await reader.peek(want);
-      headerLen = gzipHeaderLength(b, b.length < want, where);
+      headerLen = gzipHeaderLength(b, b.length < want, corrupt);
       if (!headerLen && want >= GZIP_HEADER_MAX) {
         throw corrupt(`header longer than ${GZIP_HEADER_MAX} bytes`);
       }
