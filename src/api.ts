@@ -1,16 +1,16 @@
 // The library API: extract, list, examine and an async iterator of entries over any source.
 import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { CpioxError, makeWarner, type Warning } from "./errors.js";
+import { CpioxError, describeWhere, makeWarner, type Warning } from "./errors.js";
 import type { Entry, Xattr } from "./entries.js";
 import { joinParts, splitName } from "./extract/paths.js";
 import { ExtractSink, processUmask } from "./extract/sink.js";
 import * as ffi from "./extract/ffi.js";
-import { openSource as openRaw, type Source } from "./input/sources.js";
-import { checkDigestOptions, verifyDigests, type ExpectedDigests } from "./input/digest.js";
-import type { HttpOptions } from "./input/http.js";
-import type { ProgressLine } from "./progress.js";
+import type { Source } from "./input/sources.js";
+import { openSource, showMember } from "./input/open.js";
 import { readArchive, type ArchiveEvents, type MemberInfo } from "./members/splitter.js";
+import { eventsFor, verifierSetup } from "./verify/index.js";
+import { Verifier } from "./verify/verifier.js";
 import { isPrivileged, type ExamineOptions, type ExtractOptions, type ListOptions } from "./options.js";
 
 export interface ExtractResult {
@@ -27,20 +27,6 @@ export interface ExamineResult {
   members: MemberInfo[];
   warnings: number;
 }
-
-/** The source, with the expected digests checked as it streams. */
-async function openSource(
-  source: Source, options: ExpectedDigests & { http?: HttpOptions; progress?: ProgressLine }, warn: (w: Warning) => void,
-) {
-  checkDigestOptions(options);
-  const input = await openRaw(source, options.http, warn);
-  const counted = options.progress ? (options.progress.setTotal(input.size), options.progress.count(input.chunks)) : input.chunks;
-  return { ...input, chunks: verifyDigests(counted, options) };
-}
-
-/** Tells the progress line which member is being read. */
-const showMember = (options: { progress?: ProgressLine }) => (m: MemberInfo) =>
-  options.progress?.setMember(`member ${m.index} (${m.kind})`);
 
 function counted(opts: { onwarn?: (w: Warning) => void; strict?: boolean }) {
   const counter = { warnings: 0 };
@@ -106,19 +92,64 @@ async function extractInto(source: Source, options: ExtractOptions, root: string
     xattrList: (paths, from) => sink.xattrList(paths, from),
     memberStart: showMember(options),
   };
+  const verifier = options.verify !== undefined
+    ? new Verifier({ ...verifierSetup({ policy: options.verify, imaCerts: options.imaCerts }), onwarn: () => undefined })
+    : null;
   try {
     const input = await openSource(source, options, warn);
-    const summary = await readArchive(input.chunks, events, options).catch((e: unknown) => {
+    const summary = await readArchive(input.chunks, verifier ? alongside(events, verifier) : events, options).catch((e: unknown) => {
       // Say how far extraction got before the failure.
       if (e instanceof CpioxError) e.message += `; ${entries} entries (${sink.files} files, ${sink.bytes} bytes) were extracted before it`;
       throw e;
     });
+    if (verifier) refuseIfFailed(verifier);
     return { members: summary.members, entries, files: sink.files, bytes: sink.bytes,
       warnings: counter.warnings, resolver: sink.resolverKind };
   } finally {
     sink.finish();
     closeSync(rootFd);
   }
+}
+
+/** Feeds the verifier the same events as the extraction, data included. */
+function alongside(events: ArchiveEvents, verifier: Verifier): ArchiveEvents {
+  const v = eventsFor(verifier);
+  return {
+    ...events,
+    warn(w) {
+      v.warn(w);
+      events.warn(w);
+    },
+    entry(e) {
+      const a = events.entry(e);
+      const b = v.entry(e);
+      if (!a || !b) return a ?? b;
+      return { write(c) { a.write(c); b.write(c); }, end() { a.end(); b.end(); } };
+    },
+    metadata(target, xattrs, from) {
+      v.metadata(target, xattrs, from);
+      events.metadata?.(target, xattrs, from);
+    },
+    xattrListRead(paths, from) {
+      v.xattrListRead(paths, from);
+      events.xattrListRead?.(paths, from);
+    },
+    xattrList(paths, from) {
+      v.xattrList(paths, from);
+      events.xattrList?.(paths, from);
+    },
+    memberStart(m) {
+      v.memberStart(m);
+      events.memberStart?.(m);
+    },
+  };
+}
+
+function refuseIfFailed(verifier: Verifier): void {
+  const errors = verifier.finish().findings.filter((f) => f.severity === "error");
+  if (!errors.length) return;
+  const first = errors.slice(0, 3).map((f) => `${f.rule}${describeWhere({ entry: f.path ?? undefined, member: f.member ?? undefined, offset: f.offset ?? undefined })}: ${f.message}`);
+  throw new CpioxError("CPIOX_VERIFY_FAILED", `${errors.length} policy violation(s): ${first.join("; ")}${errors.length > 3 ? "; ..." : ""}`);
 }
 
 /** Every entry in order, with its metadata (bodies are read past). */

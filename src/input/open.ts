@@ -1,0 +1,20 @@
+// Opens any source for a command: expected digests checked and progress counted as it streams.
+import type { Warning } from "../errors.js";
+import type { MemberInfo } from "../members/splitter.js";
+import type { ProgressLine } from "../progress.js";
+import { checkDigestOptions, verifyDigests, type ExpectedDigests } from "./digest.js";
+import type { HttpOptions } from "./http.js";
+import { openSource as openRaw, type Source } from "./sources.js";
+
+export async function openSource(
+  source: Source, options: ExpectedDigests & { http?: HttpOptions; progress?: ProgressLine }, warn: (w: Warning) => void,
+) {
+  checkDigestOptions(options);
+  const input = await openRaw(source, options.http, warn);
+  const counted = options.progress ? (options.progress.setTotal(input.size), options.progress.count(input.chunks)) : input.chunks;
+  return { ...input, chunks: verifyDigests(counted, options) };
+}
+
+/** Tells the progress line which member is being read. */
+export const showMember = (options: { progress?: ProgressLine }) => (m: MemberInfo) =>
+  options.progress?.setMember(`member ${m.index} (${m.kind})`);
