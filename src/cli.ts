@@ -1,5 +1,6 @@
-// The `cpiox` command, thin over the library API. Exit status: 0 clean, 1 warnings, 2 error.
-import { readFileSync } from "node:fs";
+// The `cpiox` command, thin over the library API. Exit status: 0 clean, 1 warnings, 2 error
+// (verify: 0 pass, 1 policy violated, 2 malformed or unreadable).
+import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { extract, examine, entries } from "./api.js";
 import { create, type CreateCompression, type XattrEncoding } from "./create/index.js";
@@ -7,10 +8,12 @@ import type { CreateFormat } from "./create/encode.js";
 import { CpioxError, describeWhere, type Warning } from "./errors.js";
 import { entryJson, longLine, membersTable, xattrLines } from "./format.js";
 import { ProgressLine } from "./progress.js";
+import { exitCode, summarize, verify, type VerifyOptions } from "./verify/index.js";
 
 // Options every command takes, after its own.
-const COMMON_HELP = `  --strict              treat any warning as an error
-  --sha256 HEX, --sha512 HEX
+const STRICT_HELP = `  --strict              treat any warning as an error
+`;
+const SOURCE_HELP = `  --sha256 HEX, --sha512 HEX
                         the input's digest, checked on the exact bytes read
   --progress, --no-progress
                         a progress line on stderr (default: on when stderr is a
@@ -25,6 +28,7 @@ const COMMON_HELP = `  --strict              treat any warning as an error
                         (default 32 GiB; 0 = no limit; K/M/G/T suffixes)
   --max-ratio N         stop when a compressed member expands more than N:1, judged
                         after its first 16 MiB (default 1000; 0 = no limit)`;
+const COMMON_HELP = STRICT_HELP + SOURCE_HELP;
 
 const USAGE: Record<string, string> = {
   main: `Usage: cpiox <command> [options]
@@ -34,6 +38,8 @@ Commands:
                              (ARCHIVE may be a file, - for stdin, or an http(s):// URL)
   list ARCHIVE|-             list the entries
   examine ARCHIVE|-          one row per member (plain archive or compressed stream)
+  verify ARCHIVE|-            check an image against a policy without extracting it
+                             (exit 0 pass, 1 policy violated, 2 malformed or unreadable)
   create -C DIR -o FILE|-    write an initramfs of DIR, with its xattrs
 
 Run 'cpiox <command> --help' for the options of a command.
@@ -48,6 +54,10 @@ Exit status: 0 clean, 1 finished with warnings, 2 error.`,
   --no-xattrs           do not apply the xattrs the archive carries (still checked)
   --atomic              extract into a temporary sibling of DIR and swap it into place
                         only when everything succeeded; a failure leaves DIR untouched
+  --verify POLICY       run verify's checks in the same pass (default, strict or a
+                        policy file) and fail if the image violates them (with
+                        --atomic nothing is left behind)
+  --ima-cert FILE       with --verify: a certificate or public key for IMA signatures
 ${COMMON_HELP}
   -q, --quiet           no summary line
   -h, --help            this help`,
@@ -74,6 +84,18 @@ ${COMMON_HELP}
   SOURCE_DATE_EPOCH     (environment) clamps every mtime to it, for reproducible images
   -q, --quiet           no summary line
   -h, --help            this help`,
+  verify: `Usage: cpiox verify ARCHIVE|- [options]
+
+  --policy POLICY       default (the default), strict, or a policy JSON file
+  --ima-cert FILE       a certificate or public key (PEM or DER) to check IMA
+                        signatures with; repeatable
+  --manifest FILE       write the image's manifest (one line per path) to FILE
+  --against FILE        compare the image with a manifest written by --manifest
+  --json                the report as one JSON object (schema cpiox-verify/1)
+${SOURCE_HELP}
+  -q, --quiet           print nothing; the exit status says it all
+  -h, --help            this help
+Exit status: 0 the image passes, 1 it violates the policy, 2 it is malformed or unreadable.`,
   examine: `Usage: cpiox examine ARCHIVE|- [options]
 
   --json                one JSON object with the members
@@ -82,8 +104,7 @@ ${COMMON_HELP}
   -h, --help            this help`,
 };
 
-const COMMON = {
-  strict: { type: "boolean" },
+const SOURCE_OPTIONS = {
   "max-size": { type: "string" },
   "max-ratio": { type: "string" },
   "keep-metadata-files": { type: "boolean" },
@@ -97,11 +118,14 @@ const COMMON = {
   quiet: { type: "boolean", short: "q" },
   help: { type: "boolean", short: "h" },
 } as const;
+const COMMON = { ...SOURCE_OPTIONS, strict: { type: "boolean" } } as const;
 
 const OPTIONS = {
   extract: { ...COMMON, directory: { type: "string", short: "C" }, "make-parents": { type: "boolean" },
     "no-same-owner": { type: "boolean" }, resolver: { type: "string" }, "no-xattrs": { type: "boolean" },
-    atomic: { type: "boolean" } },
+    atomic: { type: "boolean" }, verify: { type: "string" }, "ima-cert": { type: "string", multiple: true } },
+  verify: { ...SOURCE_OPTIONS, policy: { type: "string" }, "ima-cert": { type: "string", multiple: true },
+    manifest: { type: "string" }, against: { type: "string" }, json: { type: "boolean" } },
   list: { ...COMMON, verbose: { type: "boolean", short: "v" }, json: { type: "boolean" }, xattrs: { type: "boolean" } },
   examine: { ...COMMON, json: { type: "boolean" } },
   create: { quiet: { type: "boolean", short: "q" }, help: { type: "boolean", short: "h" },
@@ -110,6 +134,7 @@ const OPTIONS = {
 } satisfies Record<string, ParseArgsConfig["options"]>;
 
 type Command = keyof typeof OPTIONS;
+type Values = Record<string, string | boolean | string[] | undefined>;
 
 function formatWarning(w: Warning): string {
   return `cpiox: warning ${w.code}: ${w.message}${describeWhere(w)}`;
@@ -133,7 +158,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
     err.write(`cpiox ${cmd}: ${(e as Error).message}\n${USAGE[cmd]}\n`);
     return 2;
   }
-  const v = parsed.values as Record<string, string | boolean | undefined>;
+  const v = parsed.values as Values;
   if (v.help) {
     out.write(USAGE[cmd] + "\n");
     return 0;
@@ -187,10 +212,14 @@ export async function main(argv: string[], out = process.stdout, err = process.s
         resolver: resolver as "auto" | "openat2" | "userspace",
         xattrs: !v["no-xattrs"],
         atomic: Boolean(v.atomic),
+        verify: v.verify as string | undefined,
+        imaCerts: v["ima-cert"] as string[] | undefined,
       });
       if (!v.quiet) {
         out.write(`extracted ${r.entries} entries (${r.files} files, ${r.bytes} bytes) from ${r.members.length} member(s) into ${v.directory}\n`);
       }
+    } else if (cmd === "verify") {
+      return await runVerify(source, v, common, out);
     } else if (cmd === "list") {
       let text = "";
       for await (const e of entries(source, common)) {
@@ -222,18 +251,28 @@ export async function main(argv: string[], out = process.stdout, err = process.s
   return warnings > 0 ? 1 : 0;
 }
 
+async function runVerify(source: string, v: Values, common: VerifyOptions, out: NodeJS.WritableStream): Promise<number> {
+  const { report, manifest } = await verify(source, {
+    ...common, policy: v.policy as string | undefined, imaCerts: v["ima-cert"] as string[] | undefined,
+    against: v.against as string | undefined,
+  });
+  if (typeof v.manifest === "string") writeFileSync(v.manifest, manifest);
+  if (!v.quiet) out.write(v.json ? `${JSON.stringify(report, null, 2)}\n` : summarize(report));
+  return exitCode(report);
+}
+
 const SUFFIX: Record<string, number> = { "": 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
 
 /** A non-negative number with an optional K/M/G/T (binary) suffix; undefined when not given. */
-export function parseSize(text: string | boolean | undefined, option: string): number | undefined {
-  if (text === undefined || typeof text === "boolean") return undefined;
+export function parseSize(text: string | boolean | string[] | undefined, option: string): number | undefined {
+  if (text === undefined || typeof text !== "string") return undefined;
   const m = /^(\d+(?:\.\d+)?)([kmgt]?)i?b?$/i.exec(text.trim());
   if (!m) throw new Error(`${option} takes a number with an optional K, M, G or T suffix, not ${JSON.stringify(text)}`);
   return Math.floor(Number(m[1]) * SUFFIX[m[2].toLowerCase()]);
 }
 
 async function runCreate(
-  v: Record<string, string | boolean | undefined>, positionals: string[],
+  v: Values, positionals: string[],
   out: NodeJS.WritableStream, err: NodeJS.WritableStream,
 ): Promise<number> {
   const usage = (why: string) => {

@@ -9,3 +9,5 @@ export type { ErrorCode, Warning, WarningCode, WarnHandler } from "./errors.js";
 export type { Entry, EntryType, Xattr } from "./entries.js";
 export type { MemberInfo } from "./members/splitter.js";
 export type { Source } from "./input/sources.js";
+export { verify, exitCode, summarize, Rules, builtinPolicy, parsePolicy } from "./verify/index.js";
+export type { VerifyOptions, VerifyResult, VerifyReport, Finding, RuleCode } from "./verify/index.js";

@@ -3,6 +3,7 @@ import type { WarnHandler } from "./errors.js";
 import type { ResolverKind } from "./extract/resolver.js";
 import type { HttpOptions } from "./input/http.js";
 import type { ProgressLine } from "./progress.js";
+import type { Policy } from "./verify/policy.js";
 
 export interface CommonOptions {
   /** Receives every warning (skipped entries, kernel quirks, privilege limits). */
@@ -47,6 +48,13 @@ export interface ExtractOptions extends CommonOptions {
    * succeeded (archive complete, digests right, no error); a failure leaves `cwd` untouched.
    */
   atomic?: boolean;
+  /**
+   * Runs `cpiox verify` with this policy ("default", "strict", a JSON file or a parsed policy) in
+   * the same pass; an image that fails it is CPIOX_VERIFY_FAILED (with `atomic`, nothing is left).
+   */
+  verify?: string | Policy;
+  /** With `verify`: certificates or public keys for IMA signatures. */
+  imaCerts?: string[];
 }
 
 export type ListOptions = CommonOptions;

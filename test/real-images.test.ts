@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { list } from "../src/api.js";
+import { verify } from "../src/verify/index.js";
 import { extractBytes } from "./helpers/run.js";
 import { sh } from "./helpers/sh.js";
 import { snapshot, without } from "./helpers/tree.js";
@@ -51,5 +52,12 @@ describe.skipIf(!isRoot)("real images (mkinitramfs, dracut)", () => {
       if ((e.type === "directory" || e.type === "symlink") && p !== "." && !firstMtime.has(p)) firstMtime.set(p, e.mtime);
     }
     for (const [p, mtime] of firstMtime) expect([p, got[p]?.mtime]).toEqual([p, mtime]);
+  });
+
+  it.each(images)("%s passes verify's default policy", async (name) => {
+    const { report } = await verify(readFileSync(join(dir, name)));
+    expect(report.findings.filter((f) => f.severity === "error")).toEqual([]);
+    expect(report.result).toBe("pass");
+    expect(report.counts.entries).toBeGreaterThan(100);
   });
 });

@@ -1,0 +1,95 @@
+// cpiox verify: reads an image once, touches no disk, and reports whether it passes a policy.
+import { createHash } from "node:crypto";
+import { CpioxError } from "../errors.js";
+import { openSource, showMember } from "../input/open.js";
+import type { Source } from "../input/sources.js";
+import { readArchive, type ArchiveEvents, type MemberInfo } from "../members/splitter.js";
+import type { CommonOptions } from "../options.js";
+import { loadImaKeys, type ImaKey } from "./keys.js";
+import { formatManifest, readManifest, type ManifestRow } from "./manifest.js";
+import { compilePolicy, loadPolicy, type CompiledPolicy, type Policy } from "./policy.js";
+import { REPORT_SCHEMA, type VerifyReport } from "./report.js";
+import { Verifier } from "./verifier.js";
+
+export interface VerifyOptions extends CommonOptions {
+  /** "default" (the default), "strict", a policy JSON file, or a parsed policy. */
+  policy?: string | Policy;
+  /** Certificates or public keys (PEM or DER files) for IMA signatures. */
+  imaCerts?: string[];
+  /** A manifest (file or parsed) the image must match. */
+  against?: string | Map<string, ManifestRow>;
+}
+
+export interface VerifyResult {
+  report: VerifyReport;
+  /** The image's manifest (see --manifest). */
+  manifest: string;
+}
+
+/** Resolves the options that name files into what the Verifier needs; bad ones throw at once. */
+export function verifierSetup(options: Pick<VerifyOptions, "policy" | "imaCerts" | "against">) {
+  const policy: CompiledPolicy = typeof options.policy === "object" ? compilePolicy(options.policy) : loadPolicy(options.policy);
+  const imaKeys: ImaKey[] = (options.imaCerts ?? []).flatMap(loadImaKeys);
+  const against = typeof options.against === "string" ? readManifest(options.against) : options.against;
+  return { policy, imaKeys, against };
+}
+
+/** Hashes and counts the exact bytes read. */
+async function* measured(chunks: AsyncIterable<Uint8Array>, into: { size: number; hash: ReturnType<typeof createHash> }) {
+  for await (const c of chunks) {
+    into.size += c.length;
+    into.hash.update(c);
+    yield c;
+  }
+}
+
+export function eventsFor(v: Verifier): Required<Pick<ArchiveEvents, "warn" | "entry" | "metadata" | "xattrList" | "xattrListRead" | "memberStart">> {
+  return { warn: v.warn, entry: v.entry, metadata: v.metadata, xattrList: v.xattrList, xattrListRead: v.xattrListRead, memberStart: v.memberStart };
+}
+
+export async function verify(source: Source, options: VerifyOptions = {}): Promise<VerifyResult> {
+  const setup = verifierSetup(options);
+  const verifier = new Verifier({ ...setup, onwarn: options.onwarn });
+  const image = { size: 0, hash: createHash("sha256") };
+  let members: MemberInfo[] = [];
+  let error: VerifyReport["error"] = null;
+  const events = eventsFor(verifier);
+  try {
+    const input = await openSource(source, options, events.warn);
+    const seen: MemberInfo[] = [];
+    const summary = await readArchive(measured(input.chunks, image), {
+      ...events,
+      memberStart: (m) => { seen.push(m); events.memberStart(m); showMember(options)(m); },
+    }, options).catch((e: unknown) => {
+      members = seen;
+      throw e;
+    });
+    members = summary.members;
+  } catch (e) {
+    if (!(e instanceof CpioxError)) throw e;
+    error = { code: e.code, message: e.message, member: e.member ?? null, offset: e.offset ?? null };
+  }
+  if (!error && verifier.damage) {
+    const w = verifier.damage;
+    error = { code: w.code, message: `${w.code}: ${w.message}`, member: w.member ?? null, offset: w.offset ?? null };
+  }
+  const done = verifier.finish();
+  const failed = done.findings.some((f) => f.severity === "error");
+  const report: VerifyReport = {
+    schema: REPORT_SCHEMA,
+    result: error ? "malformed" : failed ? "fail" : "pass",
+    policy: setup.policy.name,
+    image: { size: image.size, sha256: image.hash.digest("hex") },
+    members: members.map(({ index, kind, start, end, uncompressedSize, entries }) => ({ index, kind, start, end, uncompressedSize, entries })),
+    counts: done.counts,
+    findings: done.findings,
+    ima: done.ima,
+    error,
+  };
+  return { report, manifest: formatManifest(done.manifest) };
+}
+
+export { loadPolicy, parsePolicy, builtinPolicy } from "./policy.js";
+export { Rules, type RuleCode } from "./rules.js";
+export { exitCode, summarize, type VerifyReport, type Finding } from "./report.js";
+export { Verifier } from "./verifier.js";

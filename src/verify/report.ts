@@ -1,0 +1,71 @@
+// The verify report: a versioned JSON object (schema in the README) and its human summary.
+import type { MemberInfo } from "../members/splitter.js";
+import type { ImaCheck, ImaStatus } from "./ima.js";
+import type { RuleCode } from "./rules.js";
+
+export const REPORT_SCHEMA = "cpiox-verify/1";
+
+export interface Finding {
+  rule: RuleCode;
+  severity: "error" | "warn";
+  message: string;
+  /** The entry's name as printable text, or null for image-wide findings. */
+  path: string | null;
+  member: number | null;
+  /** The entry header's offset in its member's stream (as in errors and warnings). */
+  offset: number | null;
+}
+
+export interface ImaResult extends ImaCheck {
+  path: string;
+  member: number;
+  offset: number;
+}
+
+export interface VerifyReport {
+  schema: typeof REPORT_SCHEMA;
+  /** pass: no error finding; fail: the policy is violated; malformed: the image could not be read whole. */
+  result: "pass" | "fail" | "malformed";
+  policy: string;
+  image: { size: number; sha256: string };
+  members: Pick<MemberInfo, "index" | "kind" | "start" | "end" | "uncompressedSize" | "entries">[];
+  counts: {
+    entries: number; files: number; directories: number; symlinks: number; devices: number;
+    fifos: number; sockets: number; hardlinks: number; dataBytes: number; xattrs: number;
+  };
+  findings: Finding[];
+  /** Every security.ima on a regular file of the final tree, by path. */
+  ima: { summary: Record<ImaStatus, number>; results: ImaResult[] };
+  error: { code: string; message: string; member: number | null; offset: number | null } | null;
+}
+
+export const EXIT_PASS = 0;
+export const EXIT_POLICY = 1;
+export const EXIT_MALFORMED = 2;
+
+export function exitCode(r: VerifyReport): number {
+  return r.result === "pass" ? EXIT_PASS : r.result === "fail" ? EXIT_POLICY : EXIT_MALFORMED;
+}
+
+/** A few lines for people: verdict, image, counts, every finding, IMA totals. */
+export function summarize(r: VerifyReport): string {
+  const lines: string[] = [];
+  const c = r.counts;
+  lines.push(`${r.result.toUpperCase()}: ${r.image.size} bytes, sha256 ${r.image.sha256}, policy ${r.policy}`);
+  lines.push(`members: ${r.members.map((m) => `${m.index}:${m.kind}@${m.start}`).join(" ") || "none"}`);
+  lines.push(`entries ${c.entries}: ${c.files} files (${c.dataBytes} bytes), ${c.directories} directories, ${c.symlinks} symlinks, ` +
+    `${c.devices} devices, ${c.fifos} fifos, ${c.sockets} sockets, ${c.hardlinks} hard links; ${c.xattrs} with xattrs`);
+  const errors = r.findings.filter((f) => f.severity === "error").length;
+  lines.push(`findings: ${errors} errors, ${r.findings.length - errors} warnings`);
+  for (const f of r.findings) {
+    const where = [f.path !== null ? JSON.stringify(f.path) : null, f.member !== null ? `member ${f.member}` : null,
+      f.offset !== null ? `offset ${f.offset}` : null].filter(Boolean).join(", ");
+    lines.push(`  ${f.severity} ${f.rule}${where ? ` (${where})` : ""}: ${f.message}`);
+  }
+  const s = r.ima.summary;
+  if (r.ima.results.length) {
+    lines.push(`ima: ${r.ima.results.length} files: ${Object.entries(s).filter(([, n]) => n).map(([k, n]) => `${n} ${k}`).join(", ")}`);
+  }
+  if (r.error) lines.push(`error: ${r.error.message}`);
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,312 @@
+// The verify sink: consumes the same entry stream as extraction, hashes file data as it passes,
+// models the tree the kernel would build and turns what it sees into policy findings.
+import { createHash, type Hash } from "node:crypto";
+import type { Entry, Xattr } from "../entries.js";
+import type { Warning, WarningCode } from "../errors.js";
+import type { BodySink } from "../core/stream-parser.js";
+import type { XattrListPath } from "../core/xattr-list-file.js";
+import type { MemberInfo } from "../members/splitter.js";
+import { invalidXattr } from "../extract/xattrs.js";
+import { appraise, digestNeeded, type ImaStatus } from "./ima.js";
+import type { ImaKey } from "./keys.js";
+import { compareManifests, escapeBytes, type ManifestRow } from "./manifest.js";
+import type { CompiledPolicy } from "./policy.js";
+import type { Finding, ImaResult, VerifyReport } from "./report.js";
+import { climbsAboveRoot, normalizedParts, TreeModel, type Inode, type PathNode } from "./tree-model.js";
+import type { RuleCode } from "./rules.js";
+
+/** The last file's data is kept up to this size, so a METADATA!!! right after it can ask for another digest. */
+export const REHASH_HOLD_MAX = 16 << 20;
+const IMA = "security.ima";
+
+const WARNING_RULES: Partial<Record<WarningCode, RuleCode | null>> = {
+  CPIOX_NAME_SIZE: "CPIOX_RULE_KERNEL_SKIPS",
+  CPIOX_SYMLINK_TOO_LONG: "CPIOX_RULE_KERNEL_SKIPS",
+  CPIOX_DATA_ON_SPECIAL: "CPIOX_RULE_KERNEL_SKIPS",
+  CPIOX_KERNEL_XZ_CHECK: "CPIOX_RULE_KERNEL_INCOMPATIBLE",
+  CPIOX_KERNEL_LZ4_FRAME: "CPIOX_RULE_KERNEL_INCOMPATIBLE",
+  CPIOX_KERNEL_LZO: "CPIOX_RULE_KERNEL_INCOMPATIBLE",
+  CPIOX_KERNEL_OLD_GZIP: "CPIOX_RULE_KERNEL_INCOMPATIBLE",
+  CPIOX_KERNEL_GZIP_FLAGS: "CPIOX_RULE_KERNEL_INCOMPATIBLE",
+  CPIOX_HTTP_RETRY: null, // about the network, not the image
+};
+
+/** Warnings that mean the image is damaged: verify calls it malformed even though the kernel reads on. */
+const DAMAGE: ReadonlySet<WarningCode> = new Set(["CPIOX_TRUNCATED", "CPIOX_GZIP_CRC"]);
+
+export interface VerifierOptions {
+  policy: CompiledPolicy;
+  imaKeys: readonly ImaKey[];
+  /** A manifest to compare the image with (--against). */
+  against?: Map<string, ManifestRow>;
+  /** Passes on warnings that are not about the image (HTTP retries). */
+  onwarn?: (w: Warning) => void;
+}
+
+/** Where a finding points; null for what is image-wide. */
+type Where = { path?: string | null; member?: number | null; offset?: number | null };
+
+export class Verifier {
+  readonly findings: Finding[] = [];
+  /** The first warning that shows the image is damaged, if any. */
+  damage: Warning | null = null;
+  private readonly model = new TreeModel();
+  private readonly nodeOf = new WeakMap<Entry, PathNode>();
+  /** Hashes computed for every file: sha256 (manifest) and those security.ima values asked for so far. */
+  private readonly hashes = new Set<string>(["sha256"]);
+  private held: { inode: Inode; chunks: Buffer[]; size: number } | null = null;
+  private readonly counts: VerifyReport["counts"] = {
+    entries: 0, files: 0, directories: 0, symlinks: 0, devices: 0, fifos: 0, sockets: 0, hardlinks: 0, dataBytes: 0, xattrs: 0,
+  };
+  private readonly inodesSeen = new WeakSet<Inode>();
+  private modelling = true;
+  private totalReported = false;
+
+  constructor(private readonly opts: VerifierOptions) {}
+
+  private find(rule: RuleCode, message: string, at: Where | null): void {
+    const severity = this.opts.policy.rules[rule];
+    if (severity === "off") return;
+    this.findings.push({ rule, severity, message, path: at?.path ?? null, member: at?.member ?? null, offset: at?.offset ?? null });
+  }
+
+  warn = (w: Warning): void => {
+    if (DAMAGE.has(w.code)) {
+      this.damage ??= w;
+      return;
+    }
+    const rule = WARNING_RULES[w.code];
+    if (rule === null) {
+      this.opts.onwarn?.(w);
+      return;
+    }
+    this.find(rule ?? "CPIOX_RULE_ARCHIVE_WARNING", `${w.code}: ${w.message}`,
+      { path: w.entry, member: w.member, offset: w.offset });
+  };
+
+  memberStart = (m: MemberInfo): void => {
+    if (!this.opts.policy.compressions.includes(m.kind)) {
+      this.find("CPIOX_RULE_COMPRESSION", `member ${m.index} is ${m.kind}, not one of ${this.opts.policy.compressions.join(", ")}`,
+        { member: m.index, offset: m.start });
+    }
+  };
+
+  entry = (e: Entry): BodySink | null => {
+    this.held = null;
+    if (e.type === "trailer") {
+      this.model.trailer();
+      return null;
+    }
+    const { policy } = this.opts;
+    const c = this.counts;
+    c.entries++;
+    if (c.entries === policy.limits.entries + 1) {
+      this.find("CPIOX_RULE_LIMIT_ENTRIES", `more than ${policy.limits.entries} entries; later entries are counted but not modelled`, e);
+      this.modelling = false;
+    }
+    this.checkEntry(e);
+    this.count(e);
+    if (!this.modelling) return null;
+    const placed = this.model.place(e);
+    for (const f of placed.findings) this.find(STRUCTURAL[f.kind], f.message, e);
+    const node = placed.node;
+    if (!node) return null;
+    this.nodeOf.set(e, node);
+    if (this.inodesSeen.has(node.inode) && node.inode.type !== "directory") c.hardlinks++;
+    this.inodesSeen.add(node.inode);
+    if (e.xattrs?.length) this.addXattrs(node, e.xattrs, e);
+    if (e.type !== "file" || e.size === 0) return null;
+    return this.hashBody(node.inode, e.size);
+  };
+
+  /** Rules about the entry itself, whatever the tree holds. */
+  private checkEntry(e: Entry): void {
+    const { policy } = this.opts;
+    if (!policy.formats.includes(e.format)) this.find("CPIOX_RULE_FORMAT", `a ${e.format} header; allowed: ${policy.formats.join(", ")}`, e);
+    if (e.name[0] === 0x2f) this.find("CPIOX_RULE_ABSOLUTE_NAME", "the name is absolute", e);
+    const parts = normalizedParts(e.name);
+    if (e.name.includes(0x2e) && /(^|\/)\.\.(\/|$)/.test(e.name.toString("latin1"))) {
+      this.find("CPIOX_RULE_DOT_DOT", "the name has a \"..\" component", e);
+    }
+    if (parts.length > policy.limits.pathDepth) this.find("CPIOX_RULE_LIMIT_PATH_DEPTH", `${parts.length} components, limit ${policy.limits.pathDepth}`, e);
+    if (e.type === "char" || e.type === "block") {
+      this.find("CPIOX_RULE_DEVICE_NODE", `a ${e.type} device ${e.rdevMajor}:${e.rdevMinor}`, e);
+      if (e.rdevMajor > 0xfff || e.rdevMinor > 0xfffff) {
+        this.find("CPIOX_RULE_ARCHIVE_WARNING", `CPIOX_DEVICE_NUMBER: device ${e.rdevMajor}:${e.rdevMinor} does not fit 12-bit major / 20-bit minor and is mangled by MKDEV`, e);
+      }
+    }
+    if (e.type === "unknown") {
+      this.find("CPIOX_RULE_ARCHIVE_WARNING", `CPIOX_UNKNOWN_TYPE: mode ${e.mode.toString(8)} has an unknown file type; the kernel creates nothing`, e);
+    }
+    if (e.type === "file" && e.mode & 0o6000) {
+      this.find("CPIOX_RULE_SETUID", `mode ${(e.mode & 0o7777).toString(8).padStart(4, "0")} (${e.mode & 0o4000 ? "setuid" : "setgid"})`, e);
+    }
+    if (e.type !== "symlink" && e.mode & 0o002 && !(e.mode & 0o1000)) {
+      this.find("CPIOX_RULE_WORLD_WRITABLE", `mode ${(e.mode & 0o7777).toString(8).padStart(4, "0")} is world-writable without the sticky bit`, e);
+    }
+    if (e.type === "file") {
+      if (e.size > policy.limits.fileSize) this.find("CPIOX_RULE_LIMIT_FILE_SIZE", `${e.size} bytes, limit ${policy.limits.fileSize}`, e);
+      this.counts.dataBytes += e.size;
+      if (this.counts.dataBytes > policy.limits.totalSize && !this.totalReported) {
+        this.totalReported = true;
+        this.find("CPIOX_RULE_LIMIT_TOTAL_SIZE", `more than ${policy.limits.totalSize} bytes of file data`, e);
+      }
+    }
+    if (e.type === "symlink" && e.linkTarget && climbsAboveRoot(parts, e.linkTarget)) {
+      this.find("CPIOX_RULE_SYMLINK_ESCAPE", `target ${JSON.stringify(e.linkTarget.toString("latin1"))} climbs above the root`, e);
+    }
+  }
+
+  /** Entries by type as read; hard links are the entries that joined an earlier inode. */
+  private count(e: Entry): void {
+    const c = this.counts;
+    switch (e.type) {
+      case "file": c.files++; break;
+      case "directory": c.directories++; break;
+      case "symlink": c.symlinks++; break;
+      case "char": case "block": c.devices++; break;
+      case "fifo": c.fifos++; break;
+      case "socket": c.sockets++; break;
+      default: break;
+    }
+  }
+
+  private hashBody(inode: Inode, size: number): BodySink {
+    const names = [...this.hashes];
+    const hashes: Hash[] = names.map((n) => createHash(n));
+    const hold = size <= REHASH_HOLD_MAX ? { inode, chunks: [] as Buffer[], size } : null;
+    return {
+      write(chunk) {
+        for (const h of hashes) h.update(chunk);
+        hold?.chunks.push(Buffer.from(chunk)); // the chunk is a view into the input, valid only now
+      },
+      end: () => {
+        inode.digests = new Map(names.map((n, i) => [n, hashes[i].digest()]));
+        this.held = hold;
+      },
+    };
+  }
+
+  /** Xattrs for a node, from any encoding: checked against the policy, and learnt for hashing. */
+  private addXattrs(node: PathNode, xattrs: Xattr[], at: Where): void {
+    const { policy } = this.opts;
+    if (!node.inode.xattrs.length && xattrs.length) this.counts.xattrs++;
+    for (const x of xattrs) {
+      const name = x.name.toString("latin1");
+      const bad = invalidXattr(x);
+      if (bad) this.find("CPIOX_RULE_XATTR_INVALID", `${JSON.stringify(name)}: ${bad}`, at);
+      const ns = name.slice(0, Math.max(0, name.indexOf(".")));
+      if (!policy.xattrNamespaces.includes(ns)) this.find("CPIOX_RULE_XATTR_NAMESPACE", `${JSON.stringify(name)} is outside ${policy.xattrNamespaces.join(", ")}`, at);
+      if (x.value.length > policy.limits.xattrSize) this.find("CPIOX_RULE_LIMIT_XATTR_SIZE", `${JSON.stringify(name)} is ${x.value.length} bytes, limit ${policy.limits.xattrSize}`, at);
+      // A later value of the same name replaces the earlier one, as setxattr does.
+      node.inode.xattrs = [...node.inode.xattrs.filter((o) => !o.name.equals(x.name)), x];
+      if (name === IMA) this.learnDigest(node.inode, x.value);
+    }
+  }
+
+  /** Hashes files in the algorithm a security.ima needs from now on; rehashes the held file if it is the one. */
+  private learnDigest(inode: Inode, value: Buffer): void {
+    const hash = digestNeeded(value);
+    if (!hash) return;
+    this.hashes.add(hash);
+    if (inode.digests.has(hash) || inode.type !== "file") return;
+    if (inode.size === 0) inode.digests.set(hash, createHash(hash).digest());
+    else if (this.held?.inode === inode) {
+      const h = createHash(hash);
+      for (const c of this.held.chunks) h.update(c);
+      inode.digests.set(hash, h.digest());
+    }
+  }
+
+  metadata = (target: Entry, xattrs: Xattr[], from: Entry): void => {
+    const node = this.nodeOf.get(target);
+    if (node) this.addXattrs(node, xattrs, from);
+  };
+
+  xattrListRead = (paths: XattrListPath[]): void => {
+    for (const p of paths) for (const x of p.xattrs) if (x.name.toString("latin1") === IMA) {
+      const hash = digestNeeded(x.value);
+      if (hash) this.hashes.add(hash);
+    }
+  };
+
+  xattrList = (paths: XattrListPath[], from: Entry): void => {
+    for (const { path, xattrs } of paths) {
+      const node = this.model.lookup(path);
+      if (node) this.addXattrs(node, xattrs, from);
+      else this.warn({ code: "CPIOX_XATTR_LIST_MISSING", message: `.xattr-list names ${JSON.stringify(escapeBytes(path))}, which the image does not hold`, member: from.member, offset: from.offset, entry: from.path });
+    }
+  };
+
+  /** After the whole image: rules over the final tree, IMA appraisal, the manifest. */
+  finish(): { findings: Finding[]; ima: VerifyReport["ima"]; manifest: ManifestRow[]; counts: VerifyReport["counts"] } {
+    const { policy } = this.opts;
+    const nodes = [...this.model.paths.values()].sort((a, b) => Buffer.compare(Buffer.from(a.key, "latin1"), Buffer.from(b.key, "latin1")));
+    const summary: Record<ImaStatus, number> = { valid: 0, "bad-digest": 0, "bad-signature": 0, "unknown-key": 0, unsupported: 0, malformed: 0 };
+    const results: ImaResult[] = [];
+    for (const node of nodes) {
+      const { inode, entry: at } = node;
+      if (inode.type === "symlink" && policy.rules.CPIOX_RULE_DANGLING_SYMLINK !== "off" && !this.model.resolveTarget(node)) {
+        this.find("CPIOX_RULE_DANGLING_SYMLINK", `target ${JSON.stringify(inode.linkTarget?.toString("latin1"))} is not in the image`, at);
+      }
+      for (const { req, match } of policy.xattrGlobs) {
+        if (!req.types.includes(inode.type) || !match(node.key)) continue;
+        const missing = req.names.filter((n) => !inode.xattrs.some((x) => x.name.toString("latin1") === n));
+        if (missing.length) this.find("CPIOX_RULE_XATTR_REQUIRED", `matches ${JSON.stringify(req.path)} but has no ${missing.join(", ")}`, at);
+      }
+      let signed = false;
+      const ima = inode.type === "file" ? inode.xattrs.find((x) => x.name.toString("latin1") === IMA) : undefined;
+      if (ima) {
+        const check = appraise(ima.value, (h) => inode.digests.get(h) ?? (inode.size === 0 ? createHash(h).digest() : undefined), this.opts.imaKeys);
+        summary[check.status]++;
+        results.push({ ...check, path: at.path, member: at.member, offset: at.offset });
+        signed = check.kind === "signature" && check.status === "valid";
+        const detail = `${check.kind} (${check.algorithm ?? "?"}${check.keyId ? `, key ${check.keyId}` : ""}): ${check.status}${check.detail ? `: ${check.detail}` : ""}`;
+        if (check.status === "bad-digest" || check.status === "bad-signature" || check.status === "malformed") this.find("CPIOX_RULE_IMA_INVALID", detail, at);
+        else if (check.status === "unknown-key" && this.opts.imaKeys.length) this.find("CPIOX_RULE_IMA_UNKNOWN_KEY", detail, at);
+        else if (check.status === "unsupported") this.find("CPIOX_RULE_IMA_UNSUPPORTED", detail, at);
+      }
+      if (inode.type === "file" && !signed && policy.imaGlobs.some((g) => g(node.key))) {
+        this.find("CPIOX_RULE_IMA_REQUIRED", ima ? "its IMA signature is not valid" : "it has no security.ima signature", at);
+      }
+    }
+    const manifest = nodes.map(manifestRow);
+    if (this.opts.against) {
+      for (const d of compareManifests(this.opts.against, manifest)) {
+        const node = this.model.paths.get(unescapeKey(d.path));
+        const at = node?.entry ?? { path: d.path };
+        if (d.kind === "added") this.find("CPIOX_RULE_MANIFEST_ADDED", "not in the manifest", at);
+        else if (d.kind === "removed") this.find("CPIOX_RULE_MANIFEST_REMOVED", "in the manifest, not in the image", at);
+        else this.find("CPIOX_RULE_MANIFEST_CHANGED", d.fields!.map((f) => `${f.field} ${f.expected} -> ${f.actual}`).join("; "), at);
+      }
+    }
+    return { findings: this.findings, ima: { summary, results }, manifest, counts: this.counts };
+  }
+}
+
+const STRUCTURAL = {
+  overwrite: "CPIOX_RULE_OVERWRITE",
+  "through-symlink": "CPIOX_RULE_THROUGH_SYMLINK",
+  "missing-parent": "CPIOX_RULE_MISSING_PARENT",
+  "hardlink-across": "CPIOX_RULE_HARDLINK_ACROSS_MEMBERS",
+  "kernel-skips": "CPIOX_RULE_KERNEL_SKIPS",
+} as const satisfies Record<string, RuleCode>;
+
+function unescapeKey(escaped: string): string {
+  return escaped.replace(/\\x([0-9a-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+}
+
+function manifestRow(node: PathNode): ManifestRow {
+  const i = node.inode;
+  let content = "-";
+  if (i.type === "file") content = i.digests.get("sha256")?.toString("hex") ?? (i.size === 0 ? createHash("sha256").digest("hex") : "?");
+  else if (i.type === "symlink") content = `->${escapeBytes(i.linkTarget ?? Buffer.alloc(0))}`;
+  else if (i.rdev) content = i.rdev;
+  const xattrs = i.xattrs.length
+    ? i.xattrs.map((x) => `${escapeBytes(x.name)}=${createHash("sha256").update(x.value).digest("hex").slice(0, 16)}`).sort().join(",")
+    : "-";
+  return {
+    path: escapeBytes(Buffer.from(node.key, "latin1")), type: i.type, mode: (i.mode & 0o7777).toString(8).padStart(4, "0"),
+    uid: String(i.uid), gid: String(i.gid), size: String(i.type === "file" ? i.size : 0), content, xattrs,
+  };
+}
