@@ -118,8 +118,7 @@ export function appraise(v: Buffer, fileDigest: (hash: string) => Buffer | undef
   }
   if (p.type === 0x06) return { ...base, status: "unsupported", detail: "fs-verity signatures (type 0x06) need the fs-verity digest" };
   if (p.version !== 2 && p.version !== 3) return { ...base, status: "unsupported", detail: `signature version ${p.version}` };
-  // Version 3 signs the hash of struct ima_file_id's used part: [type, algo] ++ digest.
-  const signed = p.version === 2 ? digest : createHash(hash).update(Buffer.from([p.type, p.algo])).update(digest).digest();
+  const signed = signedDigest(p.type, p.version, p.algo, hash, digest);
   const candidates = keys.filter((k) => k.id === p.keyId);
   if (!candidates.length) return { ...base, status: "unknown-key", detail: `no --ima-cert key has id ${p.keyId}` };
   let unsupported: string | null = null;
@@ -131,6 +130,14 @@ export function appraise(v: Buffer, fileDigest: (hash: string) => Buffer | undef
   return unsupported !== null && candidates.length === 1
     ? { ...base, status: "unsupported", detail: unsupported }
     : { ...base, status: "bad-signature", detail: `the signature does not verify with key ${p.keyId}` };
+}
+
+/**
+ * What a signature covers: the file digest (version 2), or the hash of struct ima_file_id's
+ * used part, [type, algo] ++ digest (version 3).
+ */
+export function signedDigest(type: number, version: number, algo: number, hash: string, digest: Buffer): Buffer {
+  return version === 2 ? digest : createHash(hash).update(Buffer.from([type, algo])).update(digest).digest();
 }
 
 /** true, false, or why it cannot be checked. */
