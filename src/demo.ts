@@ -1,10 +1,11 @@
-// `npm run demo`: builds a small two-member initramfs, then examines, lists and extracts it.
+// `npm run demo`: builds a small two-member initramfs, then examines, lists, verifies and extracts it.
 import { mkdtempSync, rmSync, writeFileSync, lstatSync, readlinkSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { examine, extract, list } from "./api.js";
 import { longLine, membersTable } from "./format.js";
+import { summarize, verify } from "./verify/index.js";
 import { encodeArchive, type NewEntry } from "./newc-writer.js";
 
 const T = 1700000000;
@@ -45,6 +46,9 @@ async function main() {
 
     console.log("## cpiox list -v");
     for (const e of await list(img)) console.log(longLine(e));
+
+    console.log("\n## cpiox verify (default policy)");
+    process.stdout.write(summarize((await verify(img)).report));
 
     const root = join(work, "root");
     const warnings: string[] = [];
