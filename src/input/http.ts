@@ -2,7 +2,8 @@
 // guarded by If-Range (a changed object is an error, never spliced), bounded retries with
 // exponential backoff and jitter, timeouts, a redirect limit. 4xx is not retried; 5xx and
 // network errors are, each retry reported as a warning.
-import { Agent, interceptors, request } from "undici";
+import { Agent, interceptors } from "undici";
+import { openResponse } from "./http-response.js";
 import { CpioxError, type Warning } from "../errors.js";
 
 export interface HttpOptions {
@@ -33,17 +34,14 @@ export async function* httpChunks(url: string, opts: HttpOptions, warn: (w: Warn
           headers.range = `bytes=${offset}-`;
           if (validator) headers["if-range"] = validator;
         }
-        const res = await request(url, { dispatcher, headers, headersTimeout: timeout, bodyTimeout: timeout });
-        const status = res.statusCode;
+        const res = await openResponse(dispatcher, url, headers, timeout);
+        const status = res.status;
         if (status >= 300) {
-          await res.body.dump();
+          res.abort();
           if (status >= 500) throw new Retryable(`HTTP ${status}`);
           throw new CpioxError("CPIOX_HTTP", `HTTP ${status} for ${url}${status >= 300 && status < 400 ? " (too many redirects)" : ""}`);
         }
-        const header = (name: string) => {
-          const v = res.headers[name];
-          return Array.isArray(v) ? v[0] : v ?? null;
-        };
+        const header = res.header;
         const seen = header("etag") ?? header("last-modified");
         let skip = 0;
         if (offset === 0) {
@@ -53,18 +51,18 @@ export async function* httpChunks(url: string, opts: HttpOptions, warn: (w: Warn
         } else if (status === 206) {
           const m = /^bytes (\d+)-/.exec(header("content-range") ?? "");
           if (!m || Number(m[1]) !== offset) {
-            await res.body.dump();
+            res.abort();
             throw new CpioxError("CPIOX_HTTP", `resumed at ${offset} but the server sent ${header("content-range") ?? "no Content-Range"}`);
           }
         } else {
           // 200 to a Range request: the object changed (If-Range failed) or Range is ignored.
           if (validator !== null && seen !== validator) {
-            await res.body.dump();
+            res.abort();
             throw new CpioxError("CPIOX_HTTP_CHANGED", `${url} changed while it was read (was ${validator}, now ${seen ?? "no validator"}): not splicing it onto what was read`);
           }
           skip = offset; // the whole object again: drop what was already handed out
         }
-        for await (const chunk of res.body as AsyncIterable<Buffer>) {
+        for await (const chunk of res.body) {
           let c = chunk;
           if (skip > 0) {
             const n = Math.min(skip, c.length);

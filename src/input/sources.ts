@@ -1,7 +1,7 @@
 // Input sources: a file path, "-" for stdin, or any async iterable of bytes; big reads.
 import { open } from "node:fs/promises";
 import { CpioxError, type Warning } from "../errors.js";
-import { httpChunks, type HttpOptions } from "./http.js";
+import type { HttpOptions } from "./http.js";
 
 export type Source = string | AsyncIterable<Uint8Array> | Uint8Array;
 
@@ -20,7 +20,11 @@ export async function openSource(
   if (source instanceof Uint8Array) return { chunks: once(source), size: source.length, label: "<buffer>" };
   if (typeof source !== "string") return { chunks: source, label: "<stream>" };
   if (source === "-") return { chunks: process.stdin, label: "<stdin>" };
-  if (/^https?:\/\//i.test(source)) return { chunks: httpChunks(source, http, warn), label: source };
+  if (/^https?:\/\//i.test(source)) {
+    // undici is loaded only for URLs: it costs ~50 ms of start-up that files do not need.
+    const { httpChunks } = await import("./http.js");
+    return { chunks: httpChunks(source, http, warn), label: source };
+  }
   let handle;
   try {
     handle = await open(source, "r");
