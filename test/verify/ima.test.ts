@@ -10,6 +10,8 @@ import type { CreateFormat } from "../../src/create/encode.js";
 import { sh } from "../helpers/sh.js";
 import { tempDir } from "../helpers/tmp.js";
 import { feed } from "../helpers/feed.js";
+import { main } from "../../src/cli.js";
+import type { VerifyReport } from "../../src/verify/report.js";
 
 let work: string;
 const sig = (file: string, key: string, algo = "sha256") => {
@@ -128,5 +130,33 @@ describe("IMA keys", () => {
   it("a file with no key in it is CPIOX_IMA_CERT_INVALID", async () => {
     writeFileSync(join(work, "junk.pem"), "not a key");
     await expect(verify(Buffer.alloc(0), { imaCerts: [join(work, "junk.pem")] })).rejects.toThrow(/CPIOX_IMA_CERT_INVALID/);
+  });
+});
+
+describe.skipIf(process.getuid!() !== 0)("evmctl-signed trees (security.ima set on files), through cpiox verify --json", () => {
+  async function cli(args: string[]) {
+    let stdout = "";
+    const out = { write: (s: string) => { stdout += s; return true; } } as unknown as NodeJS.WriteStream;
+    const err = { write: () => true } as unknown as NodeJS.WriteStream;
+    const code = await main(args, out, err);
+    return { code, report: JSON.parse(stdout) as VerifyReport };
+  }
+
+  it.each(encodings)("%s headers with %s xattrs: valid, tampered and foreign-key files told apart", async (format, xattrs) => {
+    const tree = tempDir("cpiox-ima-tree-");
+    const keys = join(work, "keys");
+    sh(`mkdir -p ${keys} && cp ${work}/rsa.pem ${work}/rsa.crt ${work}/ec.pem ${work}/ec.der ${work}/other.pem ${keys}/
+      mkdir -p usr/bin etc && printf 'tool' > usr/bin/rsa && printf 'tool2' > usr/bin/ec && printf 'conf' > etc/tampered && printf 'x' > etc/foreign
+      evmctl ima_sign --key ${keys}/rsa.pem -a sha256 usr/bin/rsa >/dev/null
+      evmctl ima_sign --key ${keys}/ec.pem -a sha256 usr/bin/ec >/dev/null
+      evmctl ima_sign --key ${keys}/rsa.pem -a sha512 etc/tampered >/dev/null
+      evmctl ima_sign --key ${keys}/other.pem -a sha256 etc/foreign >/dev/null
+      printf 'CONF' > etc/tampered.new && cat etc/tampered.new > etc/tampered && rm etc/tampered.new`, tree);
+    const img = join(tree, "..", `${xattrs}.img`);
+    await create({ cwd: tree, output: img, format, xattrs, compress: "zstd" });
+    const { code, report } = await cli(["verify", img, "--ima-cert", join(keys, "rsa.crt"), "--ima-cert", join(keys, "ec.der"), "--json"]);
+    expect(code).toBe(1);
+    const status = Object.fromEntries(report.ima.results.map((r) => [r.path.replace(/^\.?\//, ""), r.status]));
+    expect(status).toEqual({ "usr/bin/rsa": "valid", "usr/bin/ec": "valid", "etc/tampered": "bad-signature", "etc/foreign": "unknown-key" });
   });
 });
