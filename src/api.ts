@@ -146,10 +146,11 @@ function alongside(events: ArchiveEvents, verifier: Verifier): ArchiveEvents {
 }
 
 function refuseIfFailed(verifier: Verifier): void {
-  const errors = verifier.finish().findings.filter((f) => f.severity === "error");
-  if (!errors.length) return;
+  const done = verifier.finish();
+  if (!done.errors) return;
+  const errors = done.findings.filter((f) => f.severity === "error");
   const first = errors.slice(0, 3).map((f) => `${f.rule}${describeWhere({ entry: f.path ?? undefined, member: f.member ?? undefined, offset: f.offset ?? undefined })}: ${f.message}`);
-  throw new CpioxError("CPIOX_VERIFY_FAILED", `${errors.length} policy violation(s): ${first.join("; ")}${errors.length > 3 ? "; ..." : ""}`);
+  throw new CpioxError("CPIOX_VERIFY_FAILED", `${done.errors} policy violation(s): ${first.join("; ")}${done.errors > 3 ? "; ..." : ""}`);
 }
 
 /** Every entry in order, with its metadata (bodies are read past). */

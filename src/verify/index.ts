@@ -74,7 +74,7 @@ export async function verify(source: Source, options: VerifyOptions = {}): Promi
     error = { code: w.code, message: `${w.code}: ${w.message}`, member: w.member ?? null, offset: w.offset ?? null };
   }
   const done = verifier.finish();
-  const failed = done.findings.some((f) => f.severity === "error");
+  const failed = done.errors > 0;
   const report: VerifyReport = {
     schema: REPORT_SCHEMA,
     result: error ? "malformed" : failed ? "fail" : "pass",
@@ -83,6 +83,7 @@ export async function verify(source: Source, options: VerifyOptions = {}): Promi
     members: members.map(({ index, kind, start, end, uncompressedSize, entries }) => ({ index, kind, start, end, uncompressedSize, entries })),
     counts: done.counts,
     findings: done.findings,
+    suppressed: done.suppressed,
     ima: done.ima,
     error,
   };

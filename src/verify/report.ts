@@ -34,6 +34,8 @@ export interface VerifyReport {
     fifos: number; sockets: number; hardlinks: number; dataBytes: number; xattrs: number;
   };
   findings: Finding[];
+  /** Findings past the first 1000 of a rule, counted per rule (not listed). */
+  suppressed: Partial<Record<RuleCode, number>>;
   /** Every security.ima on a regular file of the final tree, by path. */
   ima: { summary: Record<ImaStatus, number>; results: ImaResult[] };
   error: { code: string; message: string; member: number | null; offset: number | null } | null;
@@ -56,13 +58,15 @@ export function summarize(r: VerifyReport): string {
   lines.push(`entries ${c.entries}: ${c.files} files (${c.dataBytes} bytes), ${c.directories} directories, ${c.symlinks} symlinks, ` +
     `${c.devices} devices, ${c.fifos} fifos, ${c.sockets} sockets, ${c.hardlinks} hard links; ${c.xattrs} with xattrs`);
   const errors = r.findings.filter((f) => f.severity === "error").length;
-  lines.push(`findings: ${errors} errors, ${r.findings.length - errors} warnings`);
+  const more = Object.values(r.suppressed).reduce((a, b) => a + (b ?? 0), 0);
+  lines.push(`findings: ${errors} errors, ${r.findings.length - errors} warnings${more ? `, and ${more} more not listed` : ""}`);
   for (const f of r.findings) {
     const where = [f.path !== null ? JSON.stringify(f.path) : null, f.member !== null ? `member ${f.member}` : null,
       f.offset !== null ? `offset ${f.offset}` : null].filter(Boolean).join(", ");
     lines.push(`  ${f.severity} ${f.rule}${where ? ` (${where})` : ""}: ${f.message}`);
   }
   const s = r.ima.summary;
+  for (const [rule, n] of Object.entries(r.suppressed)) lines.push(`  ... ${n} more ${rule} not listed`);
   if (r.ima.results.length) {
     lines.push(`ima: ${r.ima.results.length} files: ${Object.entries(s).filter(([, n]) => n).map(([k, n]) => `${n} ${k}`).join(", ")}`);
   }

@@ -17,6 +17,8 @@ import type { RuleCode } from "./rules.js";
 
 /** The last file's data is kept up to this size, so a METADATA!!! right after it can ask for another digest. */
 export const REHASH_HOLD_MAX = 16 << 20;
+/** Findings kept per rule; past it they are only counted, so a hostile image cannot grow the report without bound. */
+export const FINDINGS_PER_RULE_MAX = 1000;
 const IMA = "security.ima";
 
 const WARNING_RULES: Partial<Record<WarningCode, RuleCode | null>> = {
@@ -48,6 +50,9 @@ type Where = { path?: string | null; member?: number | null; offset?: number | n
 
 export class Verifier {
   readonly findings: Finding[] = [];
+  /** Per rule, the findings past FINDINGS_PER_RULE_MAX (counted, not kept). */
+  readonly suppressed: Partial<Record<RuleCode, number>> = {};
+  private readonly perRule = new Map<RuleCode, number>();
   /** The first warning that shows the image is damaged, if any. */
   damage: Warning | null = null;
   private readonly model = new TreeModel();
@@ -60,6 +65,8 @@ export class Verifier {
   };
   private readonly inodesSeen = new WeakSet<Inode>();
   private modelling = true;
+  /** Error-severity findings made, kept or suppressed. */
+  errors = 0;
   private totalReported = false;
 
   constructor(private readonly opts: VerifierOptions) {}
@@ -67,6 +74,13 @@ export class Verifier {
   private find(rule: RuleCode, message: string, at: Where | null): void {
     const severity = this.opts.policy.rules[rule];
     if (severity === "off") return;
+    const n = (this.perRule.get(rule) ?? 0) + 1;
+    this.perRule.set(rule, n);
+    if (severity === "error") this.errors++;
+    if (n > FINDINGS_PER_RULE_MAX) {
+      this.suppressed[rule] = n - FINDINGS_PER_RULE_MAX;
+      return;
+    }
     this.findings.push({ rule, severity, message, path: at?.path ?? null, member: at?.member ?? null, offset: at?.offset ?? null });
   }
 
@@ -239,7 +253,7 @@ export class Verifier {
   };
 
   /** After the whole image: rules over the final tree, IMA appraisal, the manifest. */
-  finish(): { findings: Finding[]; ima: VerifyReport["ima"]; manifest: ManifestRow[]; counts: VerifyReport["counts"] } {
+  finish(): { findings: Finding[]; suppressed: VerifyReport["suppressed"]; errors: number; ima: VerifyReport["ima"]; manifest: ManifestRow[]; counts: VerifyReport["counts"] } {
     const { policy } = this.opts;
     const nodes = [...this.model.paths.values()].sort((a, b) => Buffer.compare(Buffer.from(a.key, "latin1"), Buffer.from(b.key, "latin1")));
     const summary: Record<ImaStatus, number> = { valid: 0, "bad-digest": 0, "bad-signature": 0, "unknown-key": 0, unsupported: 0, malformed: 0 };
@@ -280,7 +294,7 @@ export class Verifier {
         else this.find("CPIOX_RULE_MANIFEST_CHANGED", d.fields!.map((f) => `${f.field} ${f.expected} -> ${f.actual}`).join("; "), at);
       }
     }
-    return { findings: this.findings, ima: { summary, results }, manifest, counts: this.counts };
+    return { findings: this.findings, suppressed: this.suppressed, errors: this.errors, ima: { summary, results }, manifest, counts: this.counts };
   }
 }
 

@@ -58,3 +58,14 @@ describe("malformed images", () => {
     expect(report.error).toMatchObject({ code: "CPIOX_TOO_LARGE" });
   });
 });
+
+describe("a flood of findings", () => {
+  it("keeps the first 1000 per rule and counts the rest, so the report stays bounded", async () => {
+    const entries = Array.from({ length: 1500 }, (_, i) => ({ name: `/f${i}`, data: "" }));
+    const { report } = await verify(archive(entries));
+    const absolute = report.findings.filter((f) => f.rule === "CPIOX_RULE_ABSOLUTE_NAME");
+    expect(absolute).toHaveLength(1000);
+    expect(report.suppressed).toEqual({ CPIOX_RULE_ABSOLUTE_NAME: 500 });
+    expect(report.result).toBe("fail");
+  });
+});
