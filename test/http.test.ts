@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { extract, list } from "../src/api.js";
+import { verify } from "../src/verify/index.js";
 import { tempDir } from "./helpers/tmp.js";
 import { archive } from "./helpers/newc.js";
 import { codes, extractBytes } from "./helpers/run.js";
@@ -107,5 +108,16 @@ describe("HTTP sources", () => {
     await expect(list(`${base}/always-503`, { http: { retries: 2, retryDelay: 1 }, onwarn: (w) => warnings.push(w) }))
       .rejects.toMatchObject({ code: "CPIOX_HTTP" });
     expect(codes(warnings)).toEqual(["CPIOX_HTTP_RETRY", "CPIOX_HTTP_RETRY"]);
+  });
+
+  it("verify over a dropping connection gives the report of the bytes, with retries passed on as warnings", async () => {
+    const fromBytes = (await verify(img)).report;
+    attempts.clear();
+    const warnings: { code: string }[] = [];
+    const overHttp = (await verify(`${base}/drops`, { ...fast, onwarn: (w) => warnings.push(w) })).report;
+    expect(overHttp).toEqual(fromBytes);
+    expect(codes(warnings)).toEqual(["CPIOX_HTTP_RETRY", "CPIOX_HTTP_RETRY", "CPIOX_HTTP_RETRY"]);
+    const missing = (await verify(`${base}/nothing-here`, fast)).report;
+    expect(missing).toMatchObject({ result: "malformed", error: { code: "CPIOX_HTTP" } });
   });
 });
