@@ -7,6 +7,7 @@ import type { BodySink } from "../core/stream-parser.js";
 import type { XattrListPath } from "../core/xattr-list-file.js";
 import type { MemberInfo } from "../members/splitter.js";
 import { invalidXattr } from "../extract/xattrs.js";
+import { isMetadataFile } from "../core/metadata-file.js";
 import { appraise, digestNeeded, type ImaStatus } from "./ima.js";
 import type { ImaKey } from "./keys.js";
 import { compareManifests, escapeBytes, type ManifestRow } from "./manifest.js";
@@ -106,7 +107,9 @@ export class Verifier {
   };
 
   entry = (e: Entry): BodySink | null => {
-    this.held = null;
+    // With --keep-metadata-files a METADATA!!! file is also an entry: the file before it stays held.
+    const metadataFile = isMetadataFile(e);
+    if (!metadataFile) this.held = null;
     if (e.type === "trailer") {
       this.model.trailer();
       return null;
@@ -130,7 +133,7 @@ export class Verifier {
     this.inodesSeen.add(node.inode);
     if (e.xattrs?.length) this.addXattrs(node, e.xattrs, e);
     if (e.type !== "file" || e.size === 0) return null;
-    return this.hashBody(node.inode, e.size);
+    return this.hashBody(node.inode, e.size, !metadataFile);
   };
 
   /** Rules about the entry itself, whatever the tree holds. */
@@ -185,10 +188,10 @@ export class Verifier {
     }
   }
 
-  private hashBody(inode: Inode, size: number): BodySink {
+  private hashBody(inode: Inode, size: number, keep: boolean): BodySink {
     const names = [...this.hashes];
     const hashes: Hash[] = names.map((n) => createHash(n));
-    const hold = size <= REHASH_HOLD_MAX ? { inode, chunks: [] as Buffer[], size } : null;
+    const hold = keep && size <= REHASH_HOLD_MAX ? { inode, chunks: [] as Buffer[], size } : null;
     return {
       write(chunk) {
         for (const h of hashes) h.update(chunk);
@@ -196,7 +199,7 @@ export class Verifier {
       },
       end: () => {
         inode.digests = new Map(names.map((n, i) => [n, hashes[i].digest()]));
-        this.held = hold;
+        if (keep) this.held = hold;
       },
     };
   }

@@ -110,6 +110,12 @@ describe.each(encodings)("IMA appraisal, %s headers with %s xattrs", (format, xa
     }
   });
 
+  it("with --keep-metadata-files the results are the same (the special files are entries too)", async () => {
+    const { report } = await verify(await image(format, xattrs), { keepMetadataFiles: true, imaCerts: [join(work, "rsa.crt"), join(work, "ec.der")] });
+    const got = Object.fromEntries(report.ima.results.map((r) => [r.path.replace(/^\//, ""), [r.kind, r.status]]));
+    expect(got).toEqual(expected);
+  });
+
   it("requireImaSignature fails the files without a valid signature, and only those", async () => {
     const bytes = await image(format, xattrs);
     const policy = { version: 1, requireImaSignature: ["bin/*"], rules: { CPIOX_RULE_IMA_INVALID: "off", CPIOX_RULE_IMA_UNKNOWN_KEY: "off", CPIOX_RULE_IMA_UNSUPPORTED: "off" } };
