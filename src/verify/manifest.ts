@@ -1,7 +1,9 @@
 // Reference manifests: one tab-separated line per path of the tree the image builds, sorted by
 // path, so two manifests diff cleanly; --against compares an image with one.
 import { readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { CpioxError } from "../errors.js";
+import type { PathNode } from "./tree-model.js";
 
 export const MANIFEST_HEADER = "# cpiox-manifest 1";
 const COLUMNS = ["path", "type", "mode", "uid", "gid", "size", "content", "xattrs"] as const;
@@ -88,4 +90,25 @@ export function compareManifests(expected: Map<string, ManifestRow>, actual: Ite
   }
   for (const path of expected.keys()) if (!seen.has(path)) out.push({ kind: "removed", path });
   return out;
+}
+
+/** The map key (latin1 bytes) of an escaped path. */
+export function unescapeKey(escaped: string): string {
+  return escaped.replace(/\\x([0-9a-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+}
+
+/** The manifest line of a path of the modelled tree. */
+export function manifestRow(node: PathNode): ManifestRow {
+  const i = node.inode;
+  let content = "-";
+  if (i.type === "file") content = i.digests.get("sha256")?.toString("hex") ?? (i.size === 0 ? createHash("sha256").digest("hex") : "?");
+  else if (i.type === "symlink") content = `->${escapeBytes(i.linkTarget ?? Buffer.alloc(0))}`;
+  else if (i.rdev) content = i.rdev;
+  const xattrs = i.xattrs.length
+    ? i.xattrs.map((x) => `${escapeBytes(x.name)}=${createHash("sha256").update(x.value).digest("hex").slice(0, 16)}`).sort().join(",")
+    : "-";
+  return {
+    path: escapeBytes(Buffer.from(node.key, "latin1")), type: i.type, mode: (i.mode & 0o7777).toString(8).padStart(4, "0"),
+    uid: String(i.uid), gid: String(i.gid), size: String(i.type === "file" ? i.size : 0), content, xattrs,
+  };
 }

@@ -10,7 +10,7 @@ import { invalidXattr } from "../extract/xattrs.js";
 import { isMetadataFile } from "../core/metadata-file.js";
 import { appraise, digestNeeded, type ImaStatus } from "./ima.js";
 import type { ImaKey } from "./keys.js";
-import { compareManifests, escapeBytes, type ManifestRow } from "./manifest.js";
+import { compareManifests, escapeBytes, manifestRow, unescapeKey, type ManifestRow } from "./manifest.js";
 import type { CompiledPolicy } from "./policy.js";
 import type { Finding, ImaResult, VerifyReport } from "./report.js";
 import { climbsAboveRoot, normalizedParts, TreeModel, type Inode, type PathNode } from "./tree-model.js";
@@ -308,22 +308,3 @@ const STRUCTURAL = {
   "hardlink-across": "CPIOX_RULE_HARDLINK_ACROSS_MEMBERS",
   "kernel-skips": "CPIOX_RULE_KERNEL_SKIPS",
 } as const satisfies Record<string, RuleCode>;
-
-function unescapeKey(escaped: string): string {
-  return escaped.replace(/\\x([0-9a-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
-}
-
-function manifestRow(node: PathNode): ManifestRow {
-  const i = node.inode;
-  let content = "-";
-  if (i.type === "file") content = i.digests.get("sha256")?.toString("hex") ?? (i.size === 0 ? createHash("sha256").digest("hex") : "?");
-  else if (i.type === "symlink") content = `->${escapeBytes(i.linkTarget ?? Buffer.alloc(0))}`;
-  else if (i.rdev) content = i.rdev;
-  const xattrs = i.xattrs.length
-    ? i.xattrs.map((x) => `${escapeBytes(x.name)}=${createHash("sha256").update(x.value).digest("hex").slice(0, 16)}`).sort().join(",")
-    : "-";
-  return {
-    path: escapeBytes(Buffer.from(node.key, "latin1")), type: i.type, mode: (i.mode & 0o7777).toString(8).padStart(4, "0"),
-    uid: String(i.uid), gid: String(i.gid), size: String(i.type === "file" ? i.size : 0), content, xattrs,
-  };
-}
