@@ -257,6 +257,7 @@ async function runVerify(source: string, v: Values, common: VerifyOptions, out: 
     against: v.against as string | undefined,
   });
   if (typeof v.manifest === "string") writeFileSync(v.manifest, manifest);
+  common.progress?.clear();
   if (!v.quiet) out.write(v.json ? `${JSON.stringify(report, null, 2)}\n` : summarize(report));
   return exitCode(report);
 }

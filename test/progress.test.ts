@@ -48,5 +48,10 @@ describe("progress", () => {
     expect((await run(["examine", f], false)).err).toBe("");
     expect((await run(["examine", "--json", f], true)).err).toBe("");
     expect((await run(["examine", "--no-progress", f], true)).err).toBe("");
+    // verify: the line is shown, then cleared before the summary; never with --json.
+    const verified = await run(["verify", f], true);
+    expect(verified.code).toBe(0);
+    expect(verified.err).toMatch(/\r +\r$/);
+    expect((await run(["verify", "--json", f], true)).err).toBe("");
   });
 });
