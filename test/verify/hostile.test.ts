@@ -69,3 +69,25 @@ describe("a flood of findings", () => {
     expect(report.result).toBe("fail");
   });
 });
+
+describe("mutated images", () => {
+  it("300 images with random bytes flipped: always a report (pass, fail or malformed), never a crash", async () => {
+    const good = Buffer.concat([
+      archive([{ name: "a", mode: 0o40755 }, { name: "a/f", data: "data".repeat(50) },
+        { name: "x", magic: "070703", data: "abc", xattrs: [["security.ima", "\x04\x04" + "\0".repeat(32)], ["user.k", "v"]] }]),
+      gzipSync(archive([{ name: "a/g", data: "more" }, { name: "a/l", mode: 0o120777, data: "../a/f" }])),
+    ]);
+    let seed = 12345;
+    const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const results = new Set<string>();
+    for (let i = 0; i < 300; i++) {
+      const bytes = Buffer.from(good);
+      for (let k = 1 + Math.floor(random() * 4); k > 0; k--) bytes[Math.floor(random() * bytes.length)] ^= 1 + Math.floor(random() * 255);
+      const { report } = await verify(bytes);
+      expect(["pass", "fail", "malformed"]).toContain(report.result);
+      if (report.result === "malformed") expect(report.error!.code).toMatch(/^CPIOX_/);
+      results.add(report.result);
+    }
+    expect(results.size).toBeGreaterThan(1);
+  });
+});
