@@ -11,7 +11,7 @@ export const ErrorCodes = {
   CPIOX_INVALID_MAGIC: "unknown compression magic where a member should start",
   CPIOX_MEMBER_ENDS_MID_ENTRY: "a compressed member ended inside an entry (its name or data)",
   CPIOX_MEMBER_TRAILING_DATA: "a compressed member has bytes after its last complete entry that do not make a header",
-  CPIOX_DECODER_UNAVAILABLE: "the system library that decodes this compression (liblzma, libzstd) cannot be loaded",
+  CPIOX_DECODER_UNAVAILABLE: "the system library that decodes this compression (liblzma, libzstd, liblz4) cannot be loaded",
   CPIOX_CORRUPT_COMPRESSED: "the compressed stream is corrupt or truncated",
   CPIOX_TOO_LARGE: "more archive data than --max-size allows (decompression-bomb guard)",
   CPIOX_RATIO_EXCEEDED: "a compressed member expands more than --max-ratio allows (decompression-bomb guard)",

@@ -4,6 +4,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { examine } from "../src/api.js";
+import { systemLibrary } from "../src/members/decoders/native.js";
 import { archive } from "./helpers/newc.js";
 import { CHUNK_SIZES, feed } from "./helpers/feed.js";
 import { codes, extractBytes, listBytes } from "./helpers/run.js";
@@ -153,4 +154,11 @@ it("a gzip header that never ends (FNAME without NUL) is refused at GZIP_HEADER_
   const r = await listBytes(img, 65536);
   expect(r.error?.code).toBe("CPIOX_CORRUPT_COMPRESSED");
   expect(r.error?.message).toContain("header longer");
+});
+
+describe("system decoder libraries", () => {
+  it("a library that cannot be loaded is CPIOX_DECODER_UNAVAILABLE naming it and its package", () => {
+    const load = systemLibrary("libcpiox-missing.so.9", "cpiox-missing-pkg", () => ({}));
+    expect(() => load({ offset: 12, member: 1 })).toThrow(/CPIOX_DECODER_UNAVAILABLE: cannot load libcpiox-missing\.so\.9 .*install cpiox-missing-pkg \(member 1, offset 12\)/);
+  });
 });

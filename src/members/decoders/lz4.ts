@@ -1,11 +1,12 @@
-// LZ4 members, decoded block by block in the WebAssembly codecs module. The legacy frame
-// (`lz4 -l`, what the kernel reads) has no end marker: like the kernel since 2021, a zero size
-// word or fewer than four bytes left end it. The modern frame is read too, with a warning,
-// because the kernel rejects it.
+// LZ4 members. The legacy frame (`lz4 -l`, what the kernel reads) has no end marker: like the
+// kernel since 2021, a zero size word or fewer than four bytes left end it; its blocks are
+// decoded by the system's liblz4 on the thread pool, overlapping the parse. The modern frame is
+// read too, with a warning because the kernel rejects it, by the WebAssembly codecs module.
 import { CODEC_ERRORS, instantiateCodecs } from "../../core/codecs.js";
 import { CpioxError } from "../../errors.js";
 import { readExactly, readInto, skipBytes } from "../../input/reader.js";
 import { memberErrors, type DecodeContext, type MemberDecoder } from "./types.js";
+import { freeNative, nativeBuffer, onThreadPool, systemLibrary, type AsyncFn } from "./native.js";
 
 const LEGACY_MAGIC = 0x184c2102;
 const LEGACY_BLOCK = 8 << 20;
@@ -17,6 +18,10 @@ const NEEDS_ZERO_WORD = "if another member follows lz4 legacy data, it needs a z
 
 const le32 = (b: Uint8Array, at = 0) => (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
 
+const liblz4 = systemLibrary("liblz4.so.1", "liblz4-1", (lib) => ({
+  decompressSafe: lib.func("int LZ4_decompress_safe(const void *src, void *dst, int compressedSize, int dstCapacity)") as AsyncFn<number>,
+}));
+
 export const lz4LegacyDecoder: MemberDecoder = {
   async *decode(ctx: DecodeContext) {
     const { reader } = ctx;
@@ -24,26 +29,57 @@ export const lz4LegacyDecoder: MemberDecoder = {
     const magic = await readExactly(reader, 4);
     if (magic.length < 4 || le32(magic) !== LEGACY_MAGIC) throw corrupt("bad legacy frame magic (02 21 4C 18 expected)");
     ctx.describe({ frame: "legacy" });
-    const codecs = instantiateCodecs();
+    const lz4 = liblz4(where);
+    // Two of each: block k decodes on the thread pool while block k+1 is read and block k-1 parsed.
+    const inputs = [nativeBuffer(LEGACY_BOUND), nativeBuffer(LEGACY_BOUND)];
+    const outputs = [nativeBuffer(LEGACY_BLOCK), nativeBuffer(LEGACY_BLOCK)];
+    let pending: { result: Promise<number>; block: number; slot: number } | null = null;
+    /** The block in flight, decoded and checked (null if none). */
+    const settle = async () => {
+      if (!pending) return null;
+      const { result, block, slot } = pending;
+      pending = null;
+      const n = await result;
+      if (n < 0) throw corrupt(`block ${block}: malformed LZ4 block${block > 0 ? `; ${NEEDS_ZERO_WORD}` : ""}`);
+      return outputs[slot].view.subarray(0, n);
+    };
     let blocks = 0;
-    for (;;) {
-      const head = await reader.peek(4);
-      if (head.length < 4) break; // the kernel: fewer than 4 bytes left is the end
-      const size = le32(head);
-      if (size === 0) break; // zero padding ends the stream; the padding itself is not the member's
-      await skipBytes(reader, 4);
-      if (size === LEGACY_MAGIC) continue; // another legacy frame's header inside the stream
-      // The legacy frame has no end marker: whatever follows is read as the next block.
-      const hint = blocks > 0 ? `; ${NEEDS_ZERO_WORD}` : "";
-      if (size > LEGACY_BOUND) {
-        throw corrupt(`block size ${size} is larger than any 8 MiB block compresses to${hint}`);
+    try {
+      for (;;) {
+        const head = await reader.peek(4);
+        if (head.length < 4) break; // the kernel: fewer than 4 bytes left is the end
+        const size = le32(head);
+        if (size === 0) break; // zero padding ends the stream; the padding itself is not the member's
+        await skipBytes(reader, 4);
+        if (size === LEGACY_MAGIC) continue; // another legacy frame's header inside the stream
+        // The legacy frame has no end marker: whatever follows is read as the next block.
+        const hint = blocks > 0 ? `; ${NEEDS_ZERO_WORD}` : "";
+        let problem: CpioxError | null = null;
+        const slot = blocks % 2;
+        if (size > LEGACY_BOUND) {
+          problem = corrupt(`block size ${size} is larger than any 8 MiB block compresses to${hint}`);
+        } else {
+          const got = await readInto(reader, inputs[slot].view, size);
+          if (got < size) problem = corrupt(`truncated block (${got} of ${size} bytes)${hint}`);
+        }
+        // The block before this one comes out first, as it would have without the overlap.
+        if (problem) {
+          const previous = await settle();
+          if (previous) yield previous;
+          throw problem;
+        }
+        const started = { result: onThreadPool(lz4.decompressSafe, inputs[slot].ptr, outputs[slot].ptr, size, LEGACY_BLOCK), block: blocks, slot };
+        const previous = await settle();
+        pending = started;
+        blocks++;
+        if (previous) yield previous;
       }
-      const got = await readInto(reader, codecs.input, size);
-      if (got < size) throw corrupt(`truncated block (${got} of ${size} bytes)${hint}`);
-      const n = codecs.exports.lz4Block(size, 0, LEGACY_BLOCK);
-      if (n < 0) throw corrupt(`block ${blocks}: ${CODEC_ERRORS[n] ?? `error ${n}`}${hint}`);
-      blocks++;
-      yield codecs.output.subarray(0, n);
+      const last = await settle();
+      if (last) yield last;
+    } finally {
+      // A call still running (the consumer stopped early) must finish before its buffers go.
+      await (pending as { result: Promise<number> } | null)?.result.catch(() => undefined);
+      freeNative(...inputs, ...outputs);
     }
   },
 };
