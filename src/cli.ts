@@ -38,7 +38,7 @@ Commands:
                              (ARCHIVE may be a file, - for stdin, or an http(s):// URL)
   list ARCHIVE|-             list the entries
   examine ARCHIVE|-          one row per member (plain archive or compressed stream)
-  verify ARCHIVE|-            check an image against a policy without extracting it
+  verify ARCHIVE|-           check an image against a policy without extracting it
                              (exit 0 pass, 1 policy violated, 2 malformed or unreadable)
   create -C DIR -o FILE|-    write an initramfs of DIR, with its xattrs
 
@@ -199,6 +199,10 @@ export async function main(argv: string[], out = process.stdout, err = process.s
     if (cmd === "extract") {
       if (typeof v.directory !== "string") {
         err.write(`cpiox extract: -C DIR is required\n${USAGE.extract}\n`);
+        return 2;
+      }
+      if (v["ima-cert"] && v.verify === undefined) {
+        err.write(`cpiox extract: --ima-cert needs --verify POLICY\n`);
         return 2;
       }
       const resolver = (v.resolver ?? "auto") as string;

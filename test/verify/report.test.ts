@@ -99,5 +99,8 @@ describe("extract --verify", () => {
     expect(r.stderr).toContain("CPIOX_VERIFY_FAILED");
     expect(r.stderr).toContain("CPIOX_RULE_OVERWRITE");
     expect(existsSync(join(dir, "root"))).toBe(false);
+    const lone = await run(["extract", join(dir, "bad.cpio"), "-C", join(dir, "root"), "--ima-cert", join(dir, "x.pem")]);
+    expect([lone.code, lone.stderr]).toEqual([2, "cpiox extract: --ima-cert needs --verify POLICY\n"]);
+    expect(existsSync(join(dir, "root"))).toBe(false);
   });
 });
