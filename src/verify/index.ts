@@ -11,7 +11,8 @@ import { compilePolicy, loadPolicy, type CompiledPolicy, type Policy } from "./p
 import { REPORT_SCHEMA, type VerifyReport } from "./report.js";
 import { Verifier } from "./verifier.js";
 
-export interface VerifyOptions extends CommonOptions {
+/** The source options of every command; `strict` does not apply: every warning is already a finding. */
+export interface VerifyOptions extends Omit<CommonOptions, "strict"> {
   /** "default" (the default), "strict", a policy JSON file, or a parsed policy. */
   policy?: string | Policy;
   /** Certificates or public keys (PEM or DER files) for IMA signatures. */
