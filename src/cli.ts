@@ -258,9 +258,9 @@ export async function main(argv: string[], out = process.stdout, err = process.s
 async function runVerify(source: string, v: Values, common: VerifyOptions, out: NodeJS.WritableStream): Promise<number> {
   const { report, manifest } = await verify(source, {
     ...common, policy: v.policy as string | undefined, imaCerts: v["ima-cert"] as string[] | undefined,
-    against: v.against as string | undefined,
+    against: v.against as string | undefined, manifest: typeof v.manifest === "string",
   });
-  if (typeof v.manifest === "string") writeFileSync(v.manifest, manifest);
+  if (typeof v.manifest === "string") writeFileSync(v.manifest, manifest!);
   common.progress?.clear();
   if (!v.quiet) out.write(v.json ? `${JSON.stringify(report, null, 2)}\n` : summarize(report));
   return exitCode(report);

@@ -19,12 +19,14 @@ export interface VerifyOptions extends Omit<CommonOptions, "strict"> {
   imaCerts?: string[];
   /** A manifest (file or parsed) the image must match. */
   against?: string | Map<string, ManifestRow>;
+  /** Also return the image's manifest (one line per path; costs a line of memory per path). */
+  manifest?: boolean;
 }
 
 export interface VerifyResult {
   report: VerifyReport;
-  /** The image's manifest (see --manifest). */
-  manifest: string;
+  /** The image's manifest (see --manifest) when `manifest` was asked for, else null. */
+  manifest: string | null;
 }
 
 /** Resolves the options that name files into what the Verifier needs; bad ones throw at once. */
@@ -50,7 +52,7 @@ export function eventsFor(v: Verifier): Required<Pick<ArchiveEvents, "warn" | "e
 
 export async function verify(source: Source, options: VerifyOptions = {}): Promise<VerifyResult> {
   const setup = verifierSetup(options);
-  const verifier = new Verifier({ ...setup, onwarn: options.onwarn });
+  const verifier = new Verifier({ ...setup, manifest: options.manifest, onwarn: options.onwarn });
   const image = { size: 0, hash: createHash("sha256") };
   let members: MemberInfo[] = [];
   let error: VerifyReport["error"] = null;
@@ -88,7 +90,7 @@ export async function verify(source: Source, options: VerifyOptions = {}): Promi
     ima: done.ima,
     error,
   };
-  return { report, manifest: formatManifest(done.manifest) };
+  return { report, manifest: options.manifest && done.manifest ? formatManifest(done.manifest) : null };
 }
 
 export { loadPolicy, parsePolicy, builtinPolicy } from "./policy.js";

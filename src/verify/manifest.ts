@@ -26,11 +26,15 @@ export interface ManifestRow {
 
 export type ManifestField = keyof ManifestRow;
 
+const EMPTY_SHA256 = createHash("sha256").digest("hex");
+
+const plain = (c: number) => c > 0x20 && c < 0x7f && c !== 0x5c;
+
 /** Escapes bytes so a path or target is one unambiguous field. */
 export function escapeBytes(b: Uint8Array): string {
-  let out = "";
-  for (const c of b) out += c > 0x20 && c < 0x7f && c !== 0x5c ? String.fromCharCode(c) : `\\x${c.toString(16).padStart(2, "0")}`;
-  return out;
+  // Most names need no escape: one flat string, no per-character concatenation.
+  if (b.every(plain)) return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("latin1");
+  return Array.from(b, (c) => (plain(c) ? String.fromCharCode(c) : `\\x${c.toString(16).padStart(2, "0")}`)).join("");
 }
 
 export function formatManifest(rows: Iterable<ManifestRow>): string {
@@ -101,10 +105,10 @@ export function unescapeKey(escaped: string): string {
 export function manifestRow(node: PathNode): ManifestRow {
   const i = node.inode;
   let content = "-";
-  if (i.type === "file") content = i.digests.get("sha256")?.toString("hex") ?? (i.size === 0 ? createHash("sha256").digest("hex") : "?");
+  if (i.type === "file") content = i.size === 0 ? EMPTY_SHA256 : i.digests?.sha256 ?? "?";
   else if (i.type === "symlink") content = `->${escapeBytes(i.linkTarget ?? Buffer.alloc(0))}`;
   else if (i.rdev) content = i.rdev;
-  const xattrs = i.xattrs.length
+  const xattrs = i.xattrs?.length
     ? i.xattrs.map((x) => `${escapeBytes(x.name)}=${createHash("sha256").update(x.value).digest("hex").slice(0, 16)}`).sort().join(",")
     : "-";
   return {

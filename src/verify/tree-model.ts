@@ -13,9 +13,10 @@ export interface Inode {
   size: number;
   rdev: string | null;
   linkTarget: Buffer | null;
-  /** Digests of the data by node:crypto hash name (regular files). */
-  digests: Map<string, Buffer>;
-  xattrs: Xattr[];
+  /** Hex digests of the data by node:crypto hash name (regular files, once their data was read). */
+  digests: Record<string, string> | null;
+  /** null until the first xattr: most inodes have none, and memory is per path. */
+  xattrs: Xattr[] | null;
 }
 
 export interface PathNode {
@@ -57,7 +58,7 @@ function namesADirectory(name: Uint8Array): boolean {
 /** The root directory, which every image has without an entry for it. */
 const ROOT: PathNode = {
   key: "",
-  inode: { type: "directory", mode: 0o40755, uid: 0, gid: 0, size: 0, rdev: null, linkTarget: null, digests: new Map(), xattrs: [] },
+  inode: { type: "directory", mode: 0o40755, uid: 0, gid: 0, size: 0, rdev: null, linkTarget: null, digests: null, xattrs: null },
   entry: { path: ".", member: 0, offset: 0 },
 };
 
@@ -116,7 +117,7 @@ export class TreeModel {
     const fresh = (): Inode => ({
       type: e.type, mode: e.mode, uid: e.uid, gid: e.gid, size: e.type === "file" ? e.size : 0,
       rdev: e.type === "char" || e.type === "block" ? `${e.rdevMajor}:${e.rdevMinor}` : null,
-      linkTarget: e.linkTarget, digests: new Map(), xattrs: [],
+      linkTarget: e.linkTarget, digests: null, xattrs: null,
     });
     const linkable = e.nlink >= 2 && e.type !== "directory" && e.type !== "symlink";
     if (!linkable) return fresh();
@@ -136,7 +137,7 @@ export class TreeModel {
     // Without O_TRUNC on a linked instance, data only replaces the content when there is some.
     if (e.type === "file" && e.size > 0) {
       inode.size = e.size;
-      inode.digests = new Map();
+      inode.digests = null;
     }
     return inode;
   }

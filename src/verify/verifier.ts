@@ -42,6 +42,8 @@ export interface VerifierOptions {
   imaKeys: readonly ImaKey[];
   /** A manifest to compare the image with (--against). */
   against?: Map<string, ManifestRow>;
+  /** Build the image's manifest (--manifest); it is built anyway when `against` is given. */
+  manifest?: boolean;
   /** Passes on warnings that are not about the image (HTTP retries). */
   onwarn?: (w: Warning) => void;
 }
@@ -198,7 +200,10 @@ export class Verifier {
         hold?.chunks.push(Buffer.from(chunk)); // the chunk is a view into the input, valid only now
       },
       end: () => {
-        inode.digests = new Map(names.map((n, i) => [n, hashes[i].digest()]));
+        // A plain object: one small record per file, where a Map would cost several times more.
+        const digests: Record<string, string> = {};
+        names.forEach((n, i) => { digests[n] = hashes[i].digest("hex"); });
+        inode.digests = digests;
         if (keep) this.held = hold;
       },
     };
@@ -207,7 +212,7 @@ export class Verifier {
   /** Xattrs for a node, from any encoding: checked against the policy, and learnt for hashing. */
   private addXattrs(node: PathNode, xattrs: Xattr[], at: Where): void {
     const { policy } = this.opts;
-    if (!node.inode.xattrs.length && xattrs.length) this.counts.xattrs++;
+    if (!node.inode.xattrs && xattrs.length) this.counts.xattrs++;
     for (const x of xattrs) {
       const name = x.name.toString("latin1");
       const bad = invalidXattr(x);
@@ -216,7 +221,7 @@ export class Verifier {
       if (!policy.xattrNamespaces.includes(ns)) this.find("CPIOX_RULE_XATTR_NAMESPACE", `${JSON.stringify(name)} is outside ${policy.xattrNamespaces.join(", ")}`, at);
       if (x.value.length > policy.limits.xattrSize) this.find("CPIOX_RULE_LIMIT_XATTR_SIZE", `${JSON.stringify(name)} is ${x.value.length} bytes, limit ${policy.limits.xattrSize}`, at);
       // A later value of the same name replaces the earlier one, as setxattr does.
-      node.inode.xattrs = [...node.inode.xattrs.filter((o) => !o.name.equals(x.name)), x];
+      node.inode.xattrs = [...(node.inode.xattrs ?? []).filter((o) => !o.name.equals(x.name)), x];
       if (name === IMA) this.learnDigest(node.inode, x.value);
     }
   }
@@ -226,12 +231,11 @@ export class Verifier {
     const hash = digestNeeded(value);
     if (!hash) return;
     this.hashes.add(hash);
-    if (inode.digests.has(hash) || inode.type !== "file") return;
-    if (inode.size === 0) inode.digests.set(hash, createHash(hash).digest());
-    else if (this.held?.inode === inode) {
+    if (inode.type !== "file" || inode.size === 0 || inode.digests?.[hash] !== undefined) return;
+    if (this.held?.inode === inode && inode.digests) {
       const h = createHash(hash);
       for (const c of this.held.chunks) h.update(c);
-      inode.digests.set(hash, h.digest());
+      inode.digests[hash] = h.digest("hex");
     }
   }
 
@@ -256,7 +260,7 @@ export class Verifier {
   };
 
   /** After the whole image: rules over the final tree, IMA appraisal, the manifest. */
-  finish(): { findings: Finding[]; suppressed: VerifyReport["suppressed"]; errors: number; ima: VerifyReport["ima"]; manifest: ManifestRow[]; counts: VerifyReport["counts"] } {
+  finish(): { findings: Finding[]; suppressed: VerifyReport["suppressed"]; errors: number; ima: VerifyReport["ima"]; manifest: ManifestRow[] | null; counts: VerifyReport["counts"] } {
     const { policy } = this.opts;
     const nodes = [...this.model.paths.values()].sort((a, b) => Buffer.compare(Buffer.from(a.key, "latin1"), Buffer.from(b.key, "latin1")));
     const summary: Record<ImaStatus, number> = { valid: 0, "bad-digest": 0, "bad-signature": 0, "unknown-key": 0, unsupported: 0, malformed: 0 };
@@ -268,13 +272,13 @@ export class Verifier {
       }
       for (const { req, match } of policy.xattrGlobs) {
         if (!req.types.includes(inode.type) || !match(node.key)) continue;
-        const missing = req.names.filter((n) => !inode.xattrs.some((x) => x.name.toString("latin1") === n));
+        const missing = req.names.filter((n) => !inode.xattrs?.some((x) => x.name.toString("latin1") === n));
         if (missing.length) this.find("CPIOX_RULE_XATTR_REQUIRED", `matches ${JSON.stringify(req.path)} but has no ${missing.join(", ")}`, at);
       }
       let signed = false;
-      const ima = inode.type === "file" ? inode.xattrs.find((x) => x.name.toString("latin1") === IMA) : undefined;
+      const ima = inode.type === "file" ? inode.xattrs?.find((x) => x.name.toString("latin1") === IMA) : undefined;
       if (ima) {
-        const check = appraise(ima.value, (h) => inode.digests.get(h) ?? (inode.size === 0 ? createHash(h).digest() : undefined), this.opts.imaKeys);
+        const check = appraise(ima.value, (h) => fileDigest(inode, h), this.opts.imaKeys);
         summary[check.status]++;
         results.push({ ...check, path: at.path, member: at.member, offset: at.offset });
         signed = check.kind === "signature" && check.status === "valid";
@@ -287,9 +291,9 @@ export class Verifier {
         this.find("CPIOX_RULE_IMA_REQUIRED", ima ? "its IMA signature is not valid" : "it has no security.ima signature", at);
       }
     }
-    const manifest = nodes.map(manifestRow);
+    const manifest = this.opts.manifest || this.opts.against ? nodes.map(manifestRow) : null;
     if (this.opts.against) {
-      for (const d of compareManifests(this.opts.against, manifest)) {
+      for (const d of compareManifests(this.opts.against, manifest!)) {
         const node = this.model.paths.get(unescapeKey(d.path));
         const at = node?.entry ?? { path: d.path };
         if (d.kind === "added") this.find("CPIOX_RULE_MANIFEST_ADDED", "not in the manifest", at);
@@ -299,6 +303,13 @@ export class Verifier {
     }
     return { findings: this.findings, suppressed: this.suppressed, errors: this.errors, ima: { summary, results }, manifest, counts: this.counts };
   }
+}
+
+/** A file's digest in `hash`: computed while its data streamed, or of nothing for an empty file. */
+function fileDigest(inode: Inode, hash: string): Buffer | undefined {
+  if (inode.size === 0) return createHash(hash).digest();
+  const hex = inode.digests?.[hash];
+  return hex === undefined ? undefined : Buffer.from(hex, "hex");
 }
 
 const STRUCTURAL = {

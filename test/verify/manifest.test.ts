@@ -20,12 +20,13 @@ const base: HandEntry[] = [
 const manifestFindings = (r: { findings: { rule: string }[] }) => r.findings.filter((f) => f.rule.startsWith("CPIOX_RULE_MANIFEST"));
 
 async function manifestOf(entries: HandEntry[]) {
-  return parseManifest((await verify(archive(entries))).manifest);
+  return parseManifest((await verify(archive(entries), { manifest: true })).manifest!);
 }
 
 describe("manifests", () => {
   it("one sorted, tab-separated line per path with type, mode, owner, size, content and xattrs", async () => {
-    const { manifest } = await verify(archive(base));
+    const { manifest: text } = await verify(archive(base), { manifest: true });
+    const manifest = text!;
     const lines = manifest.trimEnd().split("\n");
     expect(lines[0]).toBe(MANIFEST_HEADER);
     const rows = lines.slice(2);
@@ -79,5 +80,12 @@ describe("manifests", () => {
   it("a malformed manifest is CPIOX_MANIFEST_INVALID", () => {
     expect(() => parseManifest("not a manifest\n")).toThrow(/CPIOX_MANIFEST_INVALID/);
     expect(() => parseManifest(`${MANIFEST_HEADER}\na\tfile\n`)).toThrow(/CPIOX_MANIFEST_INVALID.*line 2/);
+  });
+});
+
+describe("manifest on demand", () => {
+  it("is built only when asked for (or to compare), as it costs a line per path", async () => {
+    expect((await verify(archive(base))).manifest).toBeNull();
+    expect((await verify(archive(base), { manifest: true })).manifest).toMatch(/^# cpiox-manifest 1\n/);
   });
 });
