@@ -2,6 +2,9 @@
 // cleared at every TRAILER!!! and at the end of the input.
 import type { Entry } from "../entries.js";
 
+/** The kernel's link key: device, inode and file type. */
+export const hardLinkKey = (e: Entry) => `${e.devMajor}:${e.devMinor}:${e.ino}:${e.mode & 0o170000}`;
+
 export class HardLinkTable {
   private readonly first = new Map<string, Buffer[]>();
 

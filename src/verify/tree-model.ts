@@ -2,7 +2,8 @@
 // which inode hard links share, and where each came from. The structural rules that need
 // history (overwrites, paths through symlinks, missing parents, links across archives) live here.
 import type { Entry, EntryType, Xattr } from "../entries.js";
-import { isDotDot, splitName } from "../extract/paths.js";
+import { endsWithSlash, isDotDot, namesDirectoryItself, splitName } from "../extract/paths.js";
+import { hardLinkKey } from "../extract/hardlinks.js";
 
 /** What the kernel's chown/chmod/write leave on an inode; hard links share one. */
 export interface Inode {
@@ -47,14 +48,6 @@ export function normalizedParts(name: Uint8Array): Buffer[] {
 
 const keyOf = (parts: readonly Buffer[]) => parts.map((p) => p.toString("latin1")).join("/");
 
-function namesADirectory(name: Uint8Array): boolean {
-  const n = name.length;
-  if (n && name[n - 1] === 0x2f) return true;
-  const last = name.lastIndexOf(0x2f) + 1;
-  const tail = Buffer.from(name.subarray(last)).toString("latin1");
-  return tail === "." || tail === "..";
-}
-
 /** The root directory, which every image has without an entry for it. */
 const ROOT: PathNode = {
   key: "",
@@ -68,11 +61,13 @@ export class TreeModel {
   /** Link keys of archives already ended by TRAILER!!!, with the member that held them. */
   private readonly forgottenLinks = new Map<string, number>();
 
-  /** Places an entry the way the kernel would; returns the node (null if the kernel drops it) and findings. */
-  place(e: Entry): Placement {
+  /**
+   * Places an entry the way the kernel would; returns the node (null if the kernel drops it) and
+   * findings. `parts` is normalizedParts(e.name).
+   */
+  place(e: Entry, parts: readonly Buffer[]): Placement {
     const findings: Placement["findings"] = [];
-    const parts = normalizedParts(e.name);
-    if (e.type !== "directory" && namesADirectory(e.name)) {
+    if (e.type !== "directory" && (endsWithSlash(e.name) || namesDirectoryItself(e.name))) {
       findings.push({ kind: "kernel-skips", message: `a ${e.type} named like a directory (ends in "/", "." or ".."): the kernel cannot create it` });
       return { node: null, findings };
     }
@@ -80,22 +75,26 @@ export class TreeModel {
       // The root itself: only a directory entry can name it; its mode applies to the root.
       return { node: null, findings };
     }
-    for (let i = 1; i < parts.length; i++) {
-      const up = this.paths.get(keyOf(parts.slice(0, i)));
-      if (up?.inode.type === "symlink") {
-        findings.push({ kind: "through-symlink", message: `passes through the symlink ${JSON.stringify(up.entry.path)} (member ${up.entry.member}) to ${JSON.stringify(up.inode.linkTarget?.toString("latin1"))}` });
+    // Each ancestor once, its key grown by one component at a time.
+    let prefix = "";
+    let parent: PathNode | undefined;
+    for (let i = 0; i < parts.length - 1; i++) {
+      prefix = i ? `${prefix}/${parts[i].toString("latin1")}` : parts[i].toString("latin1");
+      parent = this.paths.get(prefix);
+      if (parent?.inode.type === "symlink") {
+        findings.push({ kind: "through-symlink", message: `passes through the symlink ${JSON.stringify(parent.entry.path)} (member ${parent.entry.member}) to ${JSON.stringify(parent.inode.linkTarget?.toString("latin1"))}` });
         return { node: null, findings };
       }
     }
     if (parts.length > 1) {
-      const parent = this.paths.get(keyOf(parts.slice(0, -1)));
       if (parent?.inode.type !== "directory") {
         const why = parent ? `is a ${parent.inode.type}` : "is not in the image before it";
         findings.push({ kind: "missing-parent", message: `the parent directory ${why}: the kernel drops this entry` });
         return { node: null, findings };
       }
     }
-    const key = keyOf(parts);
+    const last = parts[parts.length - 1].toString("latin1");
+    const key = parts.length > 1 ? `${prefix}/${last}` : last;
     const where = { path: e.path, member: e.member, offset: e.offset };
     const existing = this.paths.get(key);
     if (existing) {
@@ -121,7 +120,7 @@ export class TreeModel {
     });
     const linkable = e.nlink >= 2 && e.type !== "directory" && e.type !== "symlink";
     if (!linkable) return fresh();
-    const key = `${e.devMajor}:${e.devMinor}:${e.ino}:${e.mode & 0o170000}`;
+    const key = hardLinkKey(e);
     const earlier = this.links.get(key);
     if (!earlier) {
       const gone = this.forgottenLinks.get(key);

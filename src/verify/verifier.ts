@@ -123,10 +123,11 @@ export class Verifier {
       this.find("CPIOX_RULE_LIMIT_ENTRIES", `more than ${policy.limits.entries} entries; later entries are counted but not modelled`, e);
       this.modelling = false;
     }
-    this.checkEntry(e);
+    const parts = normalizedParts(e.name);
+    this.checkEntry(e, parts);
     this.count(e);
     if (!this.modelling) return null;
-    const placed = this.model.place(e);
+    const placed = this.model.place(e, parts);
     for (const f of placed.findings) this.find(STRUCTURAL[f.kind], f.message, e);
     const node = placed.node;
     if (!node) return null;
@@ -139,11 +140,10 @@ export class Verifier {
   };
 
   /** Rules about the entry itself, whatever the tree holds. */
-  private checkEntry(e: Entry): void {
+  private checkEntry(e: Entry, parts: readonly Buffer[]): void {
     const { policy } = this.opts;
     if (!policy.formats.includes(e.format)) this.find("CPIOX_RULE_FORMAT", `a ${e.format} header; allowed: ${policy.formats.join(", ")}`, e);
     if (e.name[0] === 0x2f) this.find("CPIOX_RULE_ABSOLUTE_NAME", "the name is absolute", e);
-    const parts = normalizedParts(e.name);
     if (e.name.includes(0x2e) && /(^|\/)\.\.(\/|$)/.test(e.name.toString("latin1"))) {
       this.find("CPIOX_RULE_DOT_DOT", "the name has a \"..\" component", e);
     }
