@@ -53,6 +53,12 @@ export function typeOfMode(mode: number): EntryType {
   }
 }
 
+/** A device number the kernel's 32-bit MKDEV (12-bit major, 20-bit minor) cannot hold: it is mangled. */
+export const mangledByMkdev = (e: Pick<Entry, "rdevMajor" | "rdevMinor">) => e.rdevMajor > 0xfff || e.rdevMinor > 0xfffff;
+
+/** Permission bits as four octal digits, e.g. 4755. */
+export const octalPermissions = (mode: number) => (mode & 0o7777).toString(8).padStart(4, "0");
+
 // Names are bytes; show valid UTF-8 as is and anything else as \xNN.
 export function printableName(name: Uint8Array): string {
   const text = Buffer.from(name.buffer, name.byteOffset, name.byteLength).toString("utf8");

@@ -2,7 +2,7 @@
 // (remove a conflicting object, create, write, chown, chmod, times), never outside the root.
 import { closeSync, readFileSync, fchmodSync, fchownSync, ftruncateSync, futimesSync, utimesSync, writeSync } from "node:fs";
 import { CpioxError, type Warning, type WarningCode } from "../errors.js";
-import { printableName, typeOfMode, type Entry, type Xattr } from "../entries.js";
+import { mangledByMkdev, printableName, typeOfMode, type Entry, type Xattr } from "../entries.js";
 import type { XattrListPath } from "../core/xattr-list-file.js";
 import type { BodySink } from "../core/stream-parser.js";
 import type { ArchiveEvents } from "../members/splitter.js";
@@ -321,7 +321,7 @@ export class ExtractSink implements ArchiveEvents {
     }
     let dev = 0n;
     if (isDevice) {
-      if (e.rdevMajor > 0xfff || e.rdevMinor > 0xfffff) {
+      if (mangledByMkdev(e)) {
         this.warnAt(e, "CPIOX_DEVICE_NUMBER", `device ${e.rdevMajor}:${e.rdevMinor} is mangled by MKDEV`);
       }
       const kdev = ((e.rdevMajor << 20) | e.rdevMinor) >>> 0; // the kernel's MKDEV in 32 bits

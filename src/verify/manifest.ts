@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { CpioxError } from "../errors.js";
 import type { PathNode } from "./tree-model.js";
+import { octalPermissions } from "../entries.js";
 
 export const MANIFEST_HEADER = "# cpiox-manifest 1";
 const COLUMNS = ["path", "type", "mode", "uid", "gid", "size", "content", "xattrs"] as const;
@@ -112,7 +113,7 @@ export function manifestRow(node: PathNode): ManifestRow {
     ? i.xattrs.map((x) => `${escapeBytes(x.name)}=${createHash("sha256").update(x.value).digest("hex").slice(0, 16)}`).sort().join(",")
     : "-";
   return {
-    path: escapeBytes(Buffer.from(node.key, "latin1")), type: i.type, mode: (i.mode & 0o7777).toString(8).padStart(4, "0"),
+    path: escapeBytes(Buffer.from(node.key, "latin1")), type: i.type, mode: octalPermissions(i.mode),
     uid: String(i.uid), gid: String(i.gid), size: String(i.type === "file" ? i.size : 0), content, xattrs,
   };
 }

@@ -1,7 +1,7 @@
 // The verify sink: consumes the same entry stream as extraction, hashes file data as it passes,
 // models the tree the kernel would build and turns what it sees into policy findings.
 import { createHash, type Hash } from "node:crypto";
-import type { Entry, Xattr } from "../entries.js";
+import { mangledByMkdev, octalPermissions, type Entry, type Xattr } from "../entries.js";
 import type { Warning, WarningCode } from "../errors.js";
 import type { BodySink } from "../core/stream-parser.js";
 import type { XattrListPath } from "../core/xattr-list-file.js";
@@ -21,6 +21,9 @@ export const REHASH_HOLD_MAX = 16 << 20;
 /** Findings kept per rule; past it they are only counted, so a hostile image cannot grow the report without bound. */
 export const FINDINGS_PER_RULE_MAX = 1000;
 const IMA = "security.ima";
+
+/** The xattr of that name, if the list has it (names are bytes; these are ASCII). */
+const xattrNamed = (xattrs: Xattr[] | null, name: string) => xattrs?.find((x) => x.name.toString("latin1") === name);
 
 const WARNING_RULES: Partial<Record<WarningCode, RuleCode | null>> = {
   CPIOX_NAME_SIZE: "CPIOX_RULE_KERNEL_SKIPS",
@@ -150,7 +153,7 @@ export class Verifier {
     if (parts.length > policy.limits.pathDepth) this.find("CPIOX_RULE_LIMIT_PATH_DEPTH", `${parts.length} components, limit ${policy.limits.pathDepth}`, e);
     if (e.type === "char" || e.type === "block") {
       this.find("CPIOX_RULE_DEVICE_NODE", `a ${e.type} device ${e.rdevMajor}:${e.rdevMinor}`, e);
-      if (e.rdevMajor > 0xfff || e.rdevMinor > 0xfffff) {
+      if (mangledByMkdev(e)) {
         this.find("CPIOX_RULE_ARCHIVE_WARNING", `CPIOX_DEVICE_NUMBER: device ${e.rdevMajor}:${e.rdevMinor} does not fit 12-bit major / 20-bit minor and is mangled by MKDEV`, e);
       }
     }
@@ -158,10 +161,10 @@ export class Verifier {
       this.find("CPIOX_RULE_ARCHIVE_WARNING", `CPIOX_UNKNOWN_TYPE: mode ${e.mode.toString(8)} has an unknown file type; the kernel creates nothing`, e);
     }
     if (e.type === "file" && e.mode & 0o6000) {
-      this.find("CPIOX_RULE_SETUID", `mode ${(e.mode & 0o7777).toString(8).padStart(4, "0")} (${e.mode & 0o4000 ? "setuid" : "setgid"})`, e);
+      this.find("CPIOX_RULE_SETUID", `mode ${octalPermissions(e.mode)} (${e.mode & 0o4000 ? "setuid" : "setgid"})`, e);
     }
     if (e.type !== "symlink" && e.mode & 0o002 && !(e.mode & 0o1000)) {
-      this.find("CPIOX_RULE_WORLD_WRITABLE", `mode ${(e.mode & 0o7777).toString(8).padStart(4, "0")} is world-writable without the sticky bit`, e);
+      this.find("CPIOX_RULE_WORLD_WRITABLE", `mode ${octalPermissions(e.mode)} is world-writable without the sticky bit`, e);
     }
     if (e.type === "file") {
       if (e.size > policy.limits.fileSize) this.find("CPIOX_RULE_LIMIT_FILE_SIZE", `${e.size} bytes, limit ${policy.limits.fileSize}`, e);
@@ -226,11 +229,17 @@ export class Verifier {
     }
   }
 
-  /** Hashes files in the algorithm a security.ima needs from now on; rehashes the held file if it is the one. */
-  private learnDigest(inode: Inode, value: Buffer): void {
+  /** Hashes files from now on in the algorithm a security.ima value needs; returns it. */
+  private learnHash(value: Buffer): string | null {
     const hash = digestNeeded(value);
+    if (hash) this.hashes.add(hash);
+    return hash;
+  }
+
+  /** learnHash, and the held file hashed again if it is the one the value is for. */
+  private learnDigest(inode: Inode, value: Buffer): void {
+    const hash = this.learnHash(value);
     if (!hash) return;
-    this.hashes.add(hash);
     if (inode.type !== "file" || inode.size === 0 || inode.digests?.[hash] !== undefined) return;
     if (this.held?.inode === inode && inode.digests) {
       const h = createHash(hash);
@@ -245,10 +254,8 @@ export class Verifier {
   };
 
   xattrListRead = (paths: XattrListPath[]): void => {
-    for (const p of paths) for (const x of p.xattrs) if (x.name.toString("latin1") === IMA) {
-      const hash = digestNeeded(x.value);
-      if (hash) this.hashes.add(hash);
-    }
+    // Every value, not just the first: a repeated name's last value is the one that applies.
+    for (const p of paths) for (const x of p.xattrs) if (x.name.toString("latin1") === IMA) this.learnHash(x.value);
   };
 
   xattrList = (paths: XattrListPath[], from: Entry): void => {
@@ -272,11 +279,11 @@ export class Verifier {
       }
       for (const { req, match } of policy.xattrGlobs) {
         if (!req.types.includes(inode.type) || !match(node.key)) continue;
-        const missing = req.names.filter((n) => !inode.xattrs?.some((x) => x.name.toString("latin1") === n));
+        const missing = req.names.filter((n) => !xattrNamed(inode.xattrs, n));
         if (missing.length) this.find("CPIOX_RULE_XATTR_REQUIRED", `matches ${JSON.stringify(req.path)} but has no ${missing.join(", ")}`, at);
       }
       let signed = false;
-      const ima = inode.type === "file" ? inode.xattrs?.find((x) => x.name.toString("latin1") === IMA) : undefined;
+      const ima = inode.type === "file" ? xattrNamed(inode.xattrs, IMA) : undefined;
       if (ima) {
         const check = appraise(ima.value, (h) => fileDigest(inode, h), this.opts.imaKeys);
         summary[check.status]++;
