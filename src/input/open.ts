@@ -2,17 +2,19 @@
 import type { Warning } from "../errors.js";
 import type { MemberInfo } from "../members/splitter.js";
 import type { ProgressLine } from "../progress.js";
-import { checkDigestOptions, verifyDigests, type ExpectedDigests } from "./digest.js";
+import { checkDigestOptions, verifyDigests, type ExpectedDigests, type StreamDigests } from "./digest.js";
 import type { HttpOptions } from "./http.js";
 import { openSource as openRaw, type Source } from "./sources.js";
 
+/** `digests`, when given, hashes the bytes read (see verifyDigests). */
 export async function openSource(
   source: Source, options: ExpectedDigests & { http?: HttpOptions; progress?: ProgressLine }, warn: (w: Warning) => void,
+  digests?: StreamDigests,
 ) {
   checkDigestOptions(options);
   const input = await openRaw(source, options.http, warn);
   const counted = options.progress ? (options.progress.setTotal(input.size), options.progress.count(input.chunks)) : input.chunks;
-  return { ...input, chunks: verifyDigests(counted, options) };
+  return { ...input, chunks: verifyDigests(counted, options, digests) };
 }
 
 /** Tells the progress line which member is being read. */

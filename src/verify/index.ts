@@ -1,7 +1,7 @@
 // cpiox verify: reads an image once, touches no disk, and reports whether it passes a policy.
-import { createHash } from "node:crypto";
 import { CpioxError } from "../errors.js";
 import { openSource, showMember } from "../input/open.js";
+import { digestAlgos, StreamDigests } from "../input/digest.js";
 import type { Source } from "../input/sources.js";
 import { readArchive, type ArchiveEvents, type MemberInfo } from "../members/splitter.js";
 import type { CommonOptions } from "../options.js";
@@ -37,15 +37,6 @@ export function verifierSetup(options: Pick<VerifyOptions, "policy" | "imaCerts"
   return { policy, imaKeys, against };
 }
 
-/** Hashes and counts the exact bytes read. */
-async function* measured(chunks: AsyncIterable<Uint8Array>, into: { size: number; hash: ReturnType<typeof createHash> }) {
-  for await (const c of chunks) {
-    into.size += c.length;
-    into.hash.update(c);
-    yield c;
-  }
-}
-
 export function eventsFor(v: Verifier): Required<Pick<ArchiveEvents, "warn" | "entry" | "metadata" | "xattrList" | "xattrListRead" | "memberStart">> {
   return { warn: v.warn, entry: v.entry, metadata: v.metadata, xattrList: v.xattrList, xattrListRead: v.xattrListRead, memberStart: v.memberStart };
 }
@@ -53,14 +44,15 @@ export function eventsFor(v: Verifier): Required<Pick<ArchiveEvents, "warn" | "e
 export async function verify(source: Source, options: VerifyOptions = {}): Promise<VerifyResult> {
   const setup = verifierSetup(options);
   const verifier = new Verifier({ ...setup, manifest: options.manifest, onwarn: options.onwarn });
-  const image = { size: 0, hash: createHash("sha256") };
+  // The image's SHA-256 comes from the same pass that checks --sha256/--sha512.
+  const image = new StreamDigests(digestAlgos(options, "sha256"));
   let members: MemberInfo[] = [];
   let error: VerifyReport["error"] = null;
   const events = eventsFor(verifier);
   try {
-    const input = await openSource(source, options, events.warn);
+    const input = await openSource(source, options, events.warn, image);
     const seen: MemberInfo[] = [];
-    const summary = await readArchive(measured(input.chunks, image), {
+    const summary = await readArchive(input.chunks, {
       ...events,
       memberStart: (m) => { seen.push(m); events.memberStart(m); showMember(options)(m); },
     }, options).catch((e: unknown) => {
@@ -82,7 +74,7 @@ export async function verify(source: Source, options: VerifyOptions = {}): Promi
     schema: REPORT_SCHEMA,
     result: error ? "malformed" : failed ? "fail" : "pass",
     policy: setup.policy.name,
-    image: { size: image.size, sha256: image.hash.digest("hex") },
+    image: { size: image.bytes, sha256: image.hex("sha256") },
     members: members.map(({ index, kind, start, end, uncompressedSize, entries }) => ({ index, kind, start, end, uncompressedSize, entries })),
     counts: done.counts,
     findings: done.findings,

@@ -46,6 +46,17 @@ describe("the JSON report", () => {
   });
 });
 
+describe("the image digest", () => {
+  it("is the SHA-256 of the bytes read, from the same pass that checks --sha256", async () => {
+    const bytes = archive(reportImage);
+    const real = createHash("sha256").update(bytes).digest("hex");
+    expect((await verify(bytes, { sha256: real })).report.image).toEqual({ size: bytes.length, sha256: real });
+    const wrong = (await verify(bytes, { sha256: "0".repeat(64), sha512: createHash("sha512").update(bytes).digest("hex") })).report;
+    expect(wrong).toMatchObject({ result: "malformed", error: { code: "CPIOX_DIGEST_MISMATCH" }, image: { size: bytes.length, sha256: real } });
+    expect(wrong.error!.message).toContain("sha256 of the 1404 bytes read");
+  });
+});
+
 describe("cpiox verify", () => {
   it("exits 0 on a clean image, 1 on a policy violation, 2 on a malformed one, and writes --json", async () => {
     const dir = tempDir("cpiox-verify-cli-");
