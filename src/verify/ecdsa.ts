@@ -1,6 +1,7 @@
 // ECDSA verification over a digest that is already computed: node:crypto verifies only over the
 // message, and an IMA v2 signature must be checked against the file digest hashed while streaming.
 // Curve constants are the NIST ones (as `openssl ecparam -param_enc explicit` prints them); a = -3.
+import { derElement } from "./der.js";
 
 interface Curve {
   p: bigint;
@@ -103,29 +104,17 @@ const toBigInt = (b: Uint8Array) => (b.length ? h(Buffer.from(b).toString("hex")
 
 /** Reads a DER SEQUENCE { INTEGER r, INTEGER s }; null if it is not exactly that. */
 export function parseDerSignature(sig: Uint8Array): { r: bigint; s: bigint } | null {
-  let at = 0;
-  const length = (): number => {
-    const first = sig[at++];
-    if (first === undefined) return -1;
-    if (first < 0x80) return first;
-    const n = first & 0x7f;
-    if (n === 0 || n > 2) return -1;
-    let len = 0;
-    for (let i = 0; i < n; i++) len = (len << 8) | (sig[at++] ?? 0);
-    return len;
-  };
-  if (sig[at++] !== 0x30) return null;
-  const seqLen = length();
-  if (seqLen < 0 || at + seqLen !== sig.length) return null;
+  const seq = derElement(sig, 0);
+  if (!seq || seq.tag !== 0x30 || seq.end !== sig.length) return null;
   const ints: bigint[] = [];
+  let at = 0;
   for (let i = 0; i < 2; i++) {
-    if (sig[at++] !== 0x02) return null;
-    const len = length();
-    if (len <= 0 || at + len > sig.length) return null;
-    ints.push(toBigInt(sig.subarray(at, at + len)));
-    at += len;
+    const int = derElement(seq.content, at);
+    if (!int || int.tag !== 0x02 || !int.content.length) return null;
+    ints.push(toBigInt(int.content));
+    at = int.end;
   }
-  return at === sig.length ? { r: ints[0], s: ints[1] } : null;
+  return at === seq.content.length ? { r: ints[0], s: ints[1] } : null;
 }
 
 /** Verifies an ECDSA signature (DER) over `digest` with the public point (x, y) on `curve`. */

@@ -3,6 +3,7 @@
 // PKCS#1 v1.5) or over the digest (ECDSA), keys matched by their 4-byte id.
 import { constants, createHash, getHashes, publicDecrypt } from "node:crypto";
 import { ecdsaVerifyDigest } from "./ecdsa.js";
+import { derEncode } from "./der.js";
 import type { ImaKey } from "./keys.js";
 
 export type ImaStatus = "valid" | "bad-digest" | "bad-signature" | "unknown-key" | "unsupported" | "malformed";
@@ -40,15 +41,11 @@ const DIGEST_OIDS: Record<string, string> = {
   "sha3-256": "608648016503040208", "sha3-384": "608648016503040209", "sha3-512": "60864801650304020a",
 };
 
-function der(tag: number, content: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([tag, content.length]), content]);
-}
-
 function digestInfo(hash: string, digest: Buffer): Buffer | null {
   const oid = DIGEST_OIDS[hash];
   if (!oid) return null;
-  const algorithm = der(0x30, Buffer.concat([der(0x06, Buffer.from(oid, "hex")), Buffer.from([0x05, 0x00])]));
-  return der(0x30, Buffer.concat([algorithm, der(0x04, digest)]));
+  const algorithm = derEncode(0x30, Buffer.concat([derEncode(0x06, Buffer.from(oid, "hex")), Buffer.from([0x05, 0x00])]));
+  return derEncode(0x30, Buffer.concat([algorithm, derEncode(0x04, digest)]));
 }
 
 export type ParsedIma =

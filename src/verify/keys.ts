@@ -3,6 +3,7 @@
 import { createHash, createPublicKey, X509Certificate, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { CpioxError } from "../errors.js";
+import { derElement } from "./der.js";
 
 export interface ImaKey {
   /** 8 hex digits, as in the signature header. */
@@ -12,26 +13,15 @@ export interface ImaKey {
   source: string;
 }
 
-/** Reads a DER length at `at`; returns [length, offset of the content]. */
-function derLength(b: Buffer, at: number): [number, number] {
-  const first = b[at];
-  if (first < 0x80) return [first, at + 1];
-  const n = first & 0x7f;
-  let len = 0;
-  for (let i = 0; i < n; i++) len = len * 256 + b[at + 1 + i];
-  return [len, at + 1 + n];
-}
-
 /** SubjectPublicKeyInfo ::= SEQUENCE { algorithm SEQUENCE, subjectPublicKey BIT STRING }. */
 export function keyId(key: KeyObject): string {
   const spki = key.export({ type: "spki", format: "der" });
-  const [, inner] = derLength(spki, 1);
-  const [algLen, algAt] = derLength(spki, inner + 1);
-  const bitsTag = algAt + algLen;
-  if (spki[0] !== 0x30 || spki[inner] !== 0x30 || spki[bitsTag] !== 0x03) throw new Error("not a SubjectPublicKeyInfo");
-  const [bitsLen, bitsAt] = derLength(spki, bitsTag + 1);
+  const outer = derElement(spki, 0);
+  const algorithm = outer?.tag === 0x30 ? derElement(outer.content, 0) : null;
+  const bits = algorithm?.tag === 0x30 ? derElement(outer!.content, algorithm.end) : null;
+  if (bits?.tag !== 0x03 || !bits.content.length) throw new Error("not a SubjectPublicKeyInfo");
   // The first content byte counts unused bits; the key bits follow.
-  const sha1 = createHash("sha1").update(spki.subarray(bitsAt + 1, bitsAt + bitsLen)).digest();
+  const sha1 = createHash("sha1").update(bits.content.subarray(1)).digest();
   return sha1.subarray(16).toString("hex");
 }
 
