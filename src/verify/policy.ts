@@ -42,7 +42,12 @@ export interface CompiledPolicy extends Policy {
 const KERNEL_COMPRESSIONS = ["cpio", "gzip", "bzip2", "lzma", "xz", "lzo", "lz4", "zstd"];
 const ENTRY_TYPES = ["file", "directory", "symlink", "char", "block", "fifo", "socket"];
 
-function preset(name: "default" | "strict"): Policy {
+export const PRESETS = ["default", "strict"] as const;
+export type Preset = (typeof PRESETS)[number];
+const isPreset = (s: unknown): s is Preset => PRESETS.includes(s as Preset);
+
+/** A fresh copy of a built-in policy. */
+export function builtinPolicy(name: Preset): Policy {
   const rules = Object.fromEntries(RULE_CODES.map((c) => [c, Rules[c][name]])) as Record<RuleCode, Severity>;
   return {
     name,
@@ -62,8 +67,6 @@ function preset(name: "default" | "strict"): Policy {
     requireImaSignature: [],
   };
 }
-
-export const PRESETS = ["default", "strict"] as const;
 
 function bad(what: string, from: string): never {
   throw new CpioxError("CPIOX_POLICY_INVALID", `${from}: ${what}`);
@@ -87,8 +90,8 @@ export function parsePolicy(doc: unknown, from = "policy"): Policy {
   for (const k of Object.keys(d)) if (!KEYS.includes(k)) bad(`unknown key "${k}"`, from);
   if (d.version !== POLICY_VERSION) bad(`"version" must be ${POLICY_VERSION}`, from);
   const base = d.extends ?? "default";
-  if (base !== "default" && base !== "strict") bad(`"extends" must be "default" or "strict"`, from);
-  const p = preset(base);
+  if (!isPreset(base)) bad(`"extends" must be ${PRESETS.map((n) => `"${n}"`).join(" or ")}`, from);
+  const p = builtinPolicy(base);
   p.name = from;
   if (d.rules !== undefined) {
     if (typeof d.rules !== "object" || d.rules === null) bad(`"rules" must be an object`, from);
@@ -129,7 +132,7 @@ export function parsePolicy(doc: unknown, from = "policy"): Policy {
 
 /** "default", "strict", or a JSON file. */
 export function loadPolicy(nameOrFile: string = "default"): CompiledPolicy {
-  if (nameOrFile === "default" || nameOrFile === "strict") return compilePolicy(preset(nameOrFile));
+  if (isPreset(nameOrFile)) return compilePolicy(builtinPolicy(nameOrFile));
   let text: string;
   try {
     text = readFileSync(nameOrFile, "utf8");
@@ -151,8 +154,4 @@ export function compilePolicy(p: Policy): CompiledPolicy {
     xattrGlobs: p.requireXattrs.map((req) => ({ req, match: compileGlob(req.path) })),
     imaGlobs: p.requireImaSignature.map(compileGlob),
   };
-}
-
-export function builtinPolicy(name: "default" | "strict"): Policy {
-  return preset(name);
 }
