@@ -16,6 +16,9 @@ const FRAME_BLOCK_SIZES: Record<number, number> = { 4: 64 << 10, 5: 256 << 10, 6
 const NEEDS_ZERO_WORD = "if another member follows lz4 legacy data, it needs a zero 32-bit word first, " +
   "as the kernel reads the next 4 bytes as a block size";
 
+/** Errors after the first block may be another member read as a block. */
+const zeroWordHint = (block: number) => (block > 0 ? `; ${NEEDS_ZERO_WORD}` : "");
+
 const le32 = (b: Uint8Array, at = 0) => (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
 
 const liblz4 = systemLibrary("liblz4.so.1", "liblz4-1", (lib) => ({
@@ -33,15 +36,16 @@ export const lz4LegacyDecoder: MemberDecoder = {
     // Two of each: block k decodes on the thread pool while block k+1 is read and block k-1 parsed.
     const inputs = [nativeBuffer(LEGACY_BOUND), nativeBuffer(LEGACY_BOUND)];
     const outputs = [nativeBuffer(LEGACY_BLOCK), nativeBuffer(LEGACY_BLOCK)];
-    let pending: { result: Promise<number>; block: number; slot: number } | null = null;
+    // Block k uses buffers k % 2.
+    let pending: { result: Promise<number>; block: number } | null = null;
     /** The block in flight, decoded and checked (null if none). */
     const settle = async () => {
       if (!pending) return null;
-      const { result, block, slot } = pending;
+      const { result, block } = pending;
       pending = null;
       const n = await result;
-      if (n < 0) throw corrupt(`block ${block}: malformed LZ4 block${block > 0 ? `; ${NEEDS_ZERO_WORD}` : ""}`);
-      return outputs[slot].view.subarray(0, n);
+      if (n < 0) throw corrupt(`block ${block}: malformed LZ4 block${zeroWordHint(block)}`);
+      return outputs[block % 2].view.subarray(0, n);
     };
     let blocks = 0;
     try {
@@ -53,7 +57,7 @@ export const lz4LegacyDecoder: MemberDecoder = {
         await skipBytes(reader, 4);
         if (size === LEGACY_MAGIC) continue; // another legacy frame's header inside the stream
         // The legacy frame has no end marker: whatever follows is read as the next block.
-        const hint = blocks > 0 ? `; ${NEEDS_ZERO_WORD}` : "";
+        const hint = zeroWordHint(blocks);
         let problem: CpioxError | null = null;
         const slot = blocks % 2;
         if (size > LEGACY_BOUND) {
@@ -68,7 +72,7 @@ export const lz4LegacyDecoder: MemberDecoder = {
           if (previous) yield previous;
           throw problem;
         }
-        const started = { result: onThreadPool(lz4.decompressSafe, inputs[slot].ptr, outputs[slot].ptr, size, LEGACY_BLOCK), block: blocks, slot };
+        const started = { result: onThreadPool(lz4.decompressSafe, inputs[slot].ptr, outputs[slot].ptr, size, LEGACY_BLOCK), block: blocks };
         const previous = await settle();
         pending = started;
         blocks++;
