@@ -1,11 +1,12 @@
 // The library API: extract, list, examine and an async iterator of entries over any source.
-import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { closeSync } from "node:fs";
 import { CpioxError, describeWhere, makeWarner, type Warning } from "./errors.js";
 import type { Entry, Xattr } from "./entries.js";
 import { joinParts, splitName } from "./extract/paths.js";
 import { ExtractSink, processUmask } from "./extract/sink.js";
+import { errnoName } from "./extract/errno.js";
 import * as ffi from "./extract/ffi.js";
+import { intoAtomicRoot, intoRoot } from "./extract/target.js";
 import type { Source } from "./input/sources.js";
 import { openSource, showMember } from "./input/open.js";
 import { readArchive, type ArchiveEvents, type MemberInfo } from "./members/splitter.js";
@@ -38,32 +39,23 @@ function counted(opts: { onwarn?: (w: Warning) => void; strict?: boolean }) {
 }
 
 export async function extract(source: Source, options: ExtractOptions): Promise<ExtractResult> {
-  if (!options.atomic) {
-    const root = resolve(options.cwd);
-    mkdirSync(root, { recursive: true });
-    return extractInto(source, options, root);
-  }
-  // --atomic: a sibling temporary directory, swapped into place only after complete success.
-  const target = resolve(options.cwd);
-  mkdirSync(dirname(target), { recursive: true });
-  const temp = mkdtempSync(join(dirname(target), `.${basename(target)}.cpiox-`));
-  let result: ExtractResult;
-  try {
-    chmodSync(temp, 0o777 & ~processUmask());
-    result = await extractInto(source, options, temp);
-  } catch (e) {
-    rmSync(temp, { recursive: true, force: true });
-    throw e;
-  }
-  if (existsSync(target)) {
-    // Swap the new tree and the old one in one step, then remove the old one.
-    if (ffi.exchangePaths(temp, target) < 0) {
-      rmSync(temp, { recursive: true, force: true });
-      throw new CpioxError("CPIOX_BAD_ARGUMENT", `cannot replace ${target} with the extracted tree`);
+  if (!options.atomic) return intoRoot(options.cwd, (root) => extractInto(source, options, root));
+  // --atomic: the swap needs a complete archive; one cut inside an entry is refused.
+  let truncated: Warning | null = null;
+  const onwarn = (w: Warning) => {
+    if (w.code === "CPIOX_TRUNCATED") truncated ??= w;
+    options.onwarn?.(w);
+  };
+  const { result, leftover } = await intoAtomicRoot(options.cwd, { replace: options.replace ?? false, umask: processUmask() }, async (root) => {
+    const r = await extractInto(source, { ...options, onwarn }, root);
+    if (truncated) {
+      throw new CpioxError("CPIOX_INCOMPLETE", `the archive ends inside an entry, so the partial tree is not swapped in`, truncated);
     }
-    rmSync(temp, { recursive: true, force: true });
-  } else {
-    renameSync(temp, target);
+    return r;
+  });
+  if (leftover) {
+    result.warnings++;
+    options.onwarn?.({ code: "CPIOX_CLEANUP_FAILED", message: `the old tree was swapped out but not removed completely: ${leftover}` });
   }
   return result;
 }
@@ -71,12 +63,12 @@ export async function extract(source: Source, options: ExtractOptions): Promise<
 async function extractInto(source: Source, options: ExtractOptions, root: string): Promise<ExtractResult> {
   const { counter, warn } = counted(options);
   const rootFd = ffi.openat(ffi.AT_FDCWD, ffi.cpath(root), ffi.O_PATH | ffi.O_DIRECTORY | ffi.O_CLOEXEC);
-  if (rootFd < 0) throw new CpioxError("CPIOX_BAD_ARGUMENT", `cannot open the extraction root ${root}`);
+  if (rootFd < 0) throw new CpioxError("CPIOX_TARGET", `cannot open the extraction root ${root} (${errnoName(-rootFd)})`);
   const privileged = isPrivileged();
   const sink = new ExtractSink({
     root, warn,
     makeParents: options.makeParents ?? false,
-    preserveOwner: options.preserveOwner ?? true,
+    preserveOwner: options.preserveOwner ?? privileged,
     privileged,
     resolver: options.resolver ?? "auto",
     xattrs: options.xattrs ?? true,

@@ -5,7 +5,9 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { extract, examine, entries } from "./api.js";
 import { create, type CreateCompression, type XattrEncoding } from "./create/index.js";
 import type { CreateFormat } from "./create/encode.js";
-import { CpioxError, describeWhere, type Warning } from "./errors.js";
+import { CpioxError, describeWhere, fsError, type Warning } from "./errors.js";
+import { installSignalCleanup } from "./cleanup.js";
+import type { ExtractOptions } from "./options.js";
 import { entryJson, longLine, membersTable, xattrLines } from "./format.js";
 import { ProgressLine } from "./progress.js";
 import { exitCode, summarize, verify, type VerifyOptions } from "./verify/index.js";
@@ -22,6 +24,10 @@ const SOURCE_HELP = `  --sha256 HEX, --sha512 HEX
                         for http(s):// inputs: retries after drops, 5xx or stalls
                         (default 5, resumed with Range/If-Range), first backoff
                         (default 500, doubled, jittered), idle timeout (default 30000)
+  --min-rate BYTES      for http(s):// inputs: a connection slower than this per
+                        second over a --timeout window counts as stalled (default 1K)
+  --deadline MS         for http(s):// inputs: give up after this long in all
+                        (default 0 = no deadline)
   --keep-metadata-files treat METADATA!!! and .xattr-list files as ordinary files
                         too (the kernel patches' behaviour); by default metadata only
   --max-size BYTES      stop after this much archive data, plain plus decompressed
@@ -42,18 +48,22 @@ Commands:
                              (exit 0 pass, 1 policy violated, 2 malformed or unreadable)
   create -C DIR -o FILE|-    write an initramfs of DIR, with its xattrs
 
-Run 'cpiox <command> --help' for the options of a command.
+Run 'cpiox <command> --help' for the options of a command, 'cpiox --version' for the version.
 Exit status: 0 clean, 1 finished with warnings, 2 error.`,
   extract: `Usage: cpiox extract ARCHIVE|- -C DIR [options]
 
   -C, --directory DIR   extraction root (created if missing); nothing outside it is touched
   --make-parents        create missing parent directories (the kernel skips such entries)
-  --no-same-owner       do not set owners and groups (default: set them; without
-                        root they are skipped with one warning)
+  --same-owner          set owners and groups from the archive (the default as root;
+                        without root each one that differs is reported once)
+  --no-same-owner       do not set owners and groups (the default without root)
   --resolver KIND       auto (default), openat2 or userspace
   --no-xattrs           do not apply the xattrs the archive carries (still checked)
   --atomic              extract into a temporary sibling of DIR and swap it into place
-                        only when everything succeeded; a failure leaves DIR untouched
+                        only when everything succeeded; a failure leaves DIR untouched.
+                        DIR must be missing or an empty directory, unless --replace
+  --replace             with --atomic: DIR may be a non-empty directory, whose old
+                        contents are removed after the swap
   --verify POLICY       run verify's checks in the same pass (default, strict or a
                         policy file) and fail if the image violates them (with
                         --atomic nothing is left behind)
@@ -115,6 +125,8 @@ const SOURCE_OPTIONS = {
   "no-progress": { type: "boolean" },
   "retry-delay": { type: "string" },
   timeout: { type: "string" },
+  "min-rate": { type: "string" },
+  deadline: { type: "string" },
   quiet: { type: "boolean", short: "q" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -122,7 +134,7 @@ const COMMON = { ...SOURCE_OPTIONS, strict: { type: "boolean" } } as const;
 
 const OPTIONS = {
   extract: { ...COMMON, directory: { type: "string", short: "C" }, "make-parents": { type: "boolean" },
-    "no-same-owner": { type: "boolean" }, resolver: { type: "string" }, "no-xattrs": { type: "boolean" },
+    "no-same-owner": { type: "boolean" }, "same-owner": { type: "boolean" }, replace: { type: "boolean" }, resolver: { type: "string" }, "no-xattrs": { type: "boolean" },
     atomic: { type: "boolean" }, verify: { type: "string" }, "ima-cert": { type: "string", multiple: true } },
   verify: { ...SOURCE_OPTIONS, policy: { type: "string" }, "ima-cert": { type: "string", multiple: true },
     manifest: { type: "string" }, against: { type: "string" }, json: { type: "boolean" } },
@@ -136,131 +148,190 @@ const OPTIONS = {
 type Command = keyof typeof OPTIONS;
 type Values = Record<string, string | boolean | string[] | undefined>;
 
+/** Options that contradict each other, per command (each pair is refused). */
+const CONFLICTS: Partial<Record<Command, [string, string][]>> = {
+  list: [["json", "verbose"], ["json", "xattrs"], ["quiet", "json"], ["quiet", "verbose"], ["quiet", "xattrs"], ["progress", "no-progress"]],
+  verify: [["json", "quiet"], ["progress", "no-progress"]],
+  examine: [["json", "quiet"], ["progress", "no-progress"]],
+  extract: [["progress", "no-progress"], ["same-owner", "no-same-owner"]],
+};
+
+/** Exit status when standard output is closed under us (as for a process killed by SIGPIPE). */
+export const EXIT_PIPE_CLOSED = 141;
+
+class UsageError extends Error {}
+
 function formatWarning(w: Warning): string {
   return `cpiox: warning ${w.code}: ${w.message}${describeWhere(w)}`;
+}
+
+/** The one line every failure prints: "cpiox: error CPIOX_...: message". */
+function errorLine(e: unknown): string {
+  if (e instanceof CpioxError) return `cpiox: error ${e.message}`;
+  // Not a coded error: a bug, but still one line; the stack only when asked for.
+  const text = process.env.CPIOX_DEBUG ? String((e as Error)?.stack ?? e) : String((e as Error)?.message ?? e);
+  return `cpiox: error CPIOX_INTERNAL: ${text.split("\n").join(" | ")}`;
+}
+
+function usageFailure(err: NodeJS.WritableStream, cmd: string | null, why: string): number {
+  err.write(`cpiox: error CPIOX_BAD_ARGUMENT: ${why}\nTry 'cpiox ${cmd ? `${cmd} ` : ""}--help' for more information.\n`);
+  return 2;
+}
+
+export function packageVersion(): string {
+  for (const up of ["../package.json", "../../package.json"]) {
+    try {
+      return (JSON.parse(readFileSync(new URL(up, import.meta.url), "utf8")) as { version: string }).version;
+    } catch {
+      // try the next level: the sources and the compiled files sit at different depths
+    }
+  }
+  return "unknown";
+}
+
+/** Parses a command's arguments; an option given twice (unless repeatable) or a conflict is a usage error. */
+function parseCommand(cmd: Command, args: string[]) {
+  const options = OPTIONS[cmd] as Record<string, { multiple?: boolean; short?: string }>;
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: OPTIONS[cmd], allowPositionals: true, strict: true, tokens: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message.replace(/\. To specify a positional argument.*$/s, ""));
+  }
+  const seen = new Set<string>();
+  for (const t of parsed.tokens ?? []) {
+    if (t.kind !== "option") continue;
+    if (seen.has(t.name) && !options[t.name]?.multiple) throw new UsageError(`--${t.name} given more than once`);
+    seen.add(t.name);
+  }
+  for (const [a, b] of CONFLICTS[cmd] ?? []) {
+    if (seen.has(a) && seen.has(b)) throw new UsageError(`--${a} and --${b} cannot be used together`);
+  }
+  return { values: parsed.values as Values, positionals: parsed.positionals };
 }
 
 export async function main(argv: string[], out = process.stdout, err = process.stderr): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === "-h" || command === "--help" || command === "help") {
-    out.write(USAGE.main + "\n");
+    (command ? out : err).write(USAGE.main + "\n");
     return command ? 0 : 2;
   }
-  if (!(command in OPTIONS)) {
-    err.write(`cpiox: unknown command ${JSON.stringify(command)}\n${USAGE.main}\n`);
-    return 2;
+  if (command === "--version" || command === "-V") {
+    out.write(`cpiox ${packageVersion()}\n`);
+    return 0;
   }
+  if (!(command in OPTIONS)) return usageFailure(err, null, `unknown command ${JSON.stringify(command)}`);
   const cmd = command as Command;
-  let parsed;
+  let v: Values, positionals: string[];
   try {
-    parsed = parseArgs({ args: rest, options: OPTIONS[cmd], allowPositionals: true, strict: true });
+    ({ values: v, positionals } = parseCommand(cmd, rest));
   } catch (e) {
-    err.write(`cpiox ${cmd}: ${(e as Error).message}\n${USAGE[cmd]}\n`);
-    return 2;
+    if (e instanceof UsageError) return usageFailure(err, cmd, e.message);
+    throw e;
   }
-  const v = parsed.values as Values;
   if (v.help) {
     out.write(USAGE[cmd] + "\n");
     return 0;
   }
-  if (cmd === "create") return runCreate(v, parsed.positionals, out, err);
-  if (parsed.positionals.length !== 1) {
-    err.write(`cpiox ${cmd}: expected exactly one ARCHIVE (or - for stdin)\n${USAGE[cmd]}\n`);
-    return 2;
-  }
-  const source = parsed.positionals[0];
-  let warnings = 0;
-  const onwarn = (w: Warning) => {
-    warnings++;
-    err.write(formatWarning(w) + "\n");
-  };
-  let limits;
+  let progress: ProgressLine | undefined;
   try {
-    limits = {
+    if (cmd === "create") return await runCreate(v, positionals, out);
+    if (positionals.length !== 1) throw new UsageError("expected exactly one ARCHIVE (a file, - for standard input, or a URL)");
+    const source = positionals[0];
+    let warnings = 0;
+    const limits = {
       maxSize: parseSize(v["max-size"], "--max-size"), maxRatio: parseSize(v["max-ratio"], "--max-ratio"),
-      http: { retries: parseSize(v.retries, "--retries"), retryDelay: parseSize(v["retry-delay"], "--retry-delay"), timeout: parseSize(v.timeout, "--timeout") },
+      http: {
+        retries: parseSize(v.retries, "--retries"), retryDelay: parseSize(v["retry-delay"], "--retry-delay"),
+        timeout: parseSize(v.timeout, "--timeout"), minRate: parseSize(v["min-rate"], "--min-rate"),
+        deadline: parseSize(v.deadline, "--deadline"),
+      },
     };
-  } catch (e) {
-    err.write(`cpiox ${cmd}: ${(e as Error).message}\n`);
-    return 2;
-  }
-  const stderrTTY = Boolean((err as { isTTY?: boolean }).isTTY);
-  const progress = stderrTTY && !v.json && !v.quiet && !v["no-progress"]
-    ? new ProgressLine(err as unknown as { write(s: string): unknown; columns?: number }) : undefined;
-  const common = {
-    onwarn: (w: Warning) => {
-      progress?.clear();
-      onwarn(w);
-    },
-    strict: Boolean(v.strict), keepMetadataFiles: Boolean(v["keep-metadata-files"]), ...limits,
-    sha256: v.sha256 as string | undefined, sha512: v.sha512 as string | undefined, progress,
-  };
-  try {
+    const stderrTTY = Boolean((err as { isTTY?: boolean }).isTTY);
+    progress = stderrTTY && !v.json && !v.quiet && !v["no-progress"]
+      ? new ProgressLine(err as unknown as { write(s: string): unknown; columns?: number }) : undefined;
+    const shownProgress = progress;
+    const common = {
+      onwarn: (w: Warning) => {
+        shownProgress?.clear();
+        warnings++;
+        err.write(formatWarning(w) + "\n");
+      },
+      strict: Boolean(v.strict), keepMetadataFiles: Boolean(v["keep-metadata-files"]), ...limits,
+      sha256: v.sha256 as string | undefined, sha512: v.sha512 as string | undefined, progress,
+    };
     if (cmd === "extract") {
-      if (typeof v.directory !== "string") {
-        err.write(`cpiox extract: -C DIR is required\n${USAGE.extract}\n`);
-        return 2;
-      }
-      if (v["ima-cert"] && v.verify === undefined) {
-        err.write(`cpiox extract: --ima-cert needs --verify POLICY\n`);
-        return 2;
-      }
-      const resolver = (v.resolver ?? "auto") as string;
-      if (!["auto", "openat2", "userspace"].includes(resolver)) {
-        err.write(`cpiox extract: --resolver must be auto, openat2 or userspace\n`);
-        return 2;
-      }
-      const r = await extract(source, {
-        ...common, cwd: v.directory, makeParents: Boolean(v["make-parents"]),
-        preserveOwner: v["no-same-owner"] ? false : undefined,
-        resolver: resolver as "auto" | "openat2" | "userspace",
-        xattrs: !v["no-xattrs"],
-        atomic: Boolean(v.atomic),
-        verify: v.verify as string | undefined,
-        imaCerts: v["ima-cert"] as string[] | undefined,
-      });
-      if (!v.quiet) {
-        out.write(`extracted ${r.entries} entries (${r.files} files, ${r.bytes} bytes) from ${r.members.length} member(s) into ${v.directory}\n`);
-      }
+      await runExtract(source, v, common, out);
     } else if (cmd === "verify") {
       return await runVerify(source, v, common, out);
     } else if (cmd === "list") {
-      let text = "";
-      for await (const e of entries(source, common)) {
-        if (v.quiet) continue;
-        text += (v.json ? JSON.stringify(entryJson(e)) : v.verbose ? longLine(e) : e.path) + "\n";
-        if (v.xattrs && !v.json && e.xattrs) text += xattrLines(e).join("\n") + "\n";
-        if (text.length > 65536) {
-          out.write(text);
-          text = "";
-        }
-      }
-      out.write(text);
+      await runList(source, v, common, out);
     } else {
       const r = await examine(source, common);
       if (!v.quiet) {
         out.write(v.json ? JSON.stringify(r) + "\n" : `${membersTable(r.members)}\n${r.size} bytes, ${r.members.length} member(s)\n`);
       }
     }
+    progress?.clear();
+    return warnings > 0 ? 1 : 0;
   } catch (e) {
     progress?.clear();
-    if (e instanceof CpioxError) {
-      err.write(`cpiox: error ${e.message}\n`);
-      return 2;
-    }
-    err.write(`cpiox: ${(e as Error).stack ?? e}\n`);
+    if (e instanceof UsageError) return usageFailure(err, cmd, e.message);
+    err.write(errorLine(e) + "\n");
     return 2;
   }
-  progress?.clear();
-  return warnings > 0 ? 1 : 0;
 }
+
+async function runExtract(source: string, v: Values, common: ExtractCommon, out: NodeJS.WritableStream): Promise<void> {
+  if (typeof v.directory !== "string") throw new UsageError("-C DIR is required");
+  if (v["ima-cert"] && v.verify === undefined) throw new UsageError("--ima-cert needs --verify POLICY");
+  if (v.replace && !v.atomic) throw new UsageError("--replace needs --atomic");
+  const resolver = (v.resolver ?? "auto") as string;
+  if (!["auto", "openat2", "userspace"].includes(resolver)) throw new UsageError("--resolver must be auto, openat2 or userspace");
+  const r = await extract(source, {
+    ...common, cwd: v.directory, makeParents: Boolean(v["make-parents"]),
+    preserveOwner: v["no-same-owner"] ? false : v["same-owner"] ? true : undefined,
+    resolver: resolver as "auto" | "openat2" | "userspace",
+    xattrs: !v["no-xattrs"],
+    atomic: Boolean(v.atomic),
+    replace: Boolean(v.replace),
+    verify: v.verify as string | undefined,
+    imaCerts: v["ima-cert"] as string[] | undefined,
+  });
+  if (!v.quiet) {
+    out.write(`extracted ${r.entries} entries (${r.files} files, ${r.bytes} bytes) from ${r.members.length} member(s) into ${v.directory}\n`);
+  }
+}
+
+async function runList(source: string, v: Values, common: ExtractCommon, out: NodeJS.WritableStream): Promise<void> {
+  let text = "";
+  for await (const e of entries(source, common)) {
+    if (v.quiet) continue;
+    text += (v.json ? JSON.stringify(entryJson(e)) : v.verbose ? longLine(e) : e.path) + "\n";
+    if (v.xattrs && e.xattrs) text += xattrLines(e).join("\n") + "\n";
+    if (text.length > 65536) {
+      // Wait when the reader is slower: memory stays bounded, and a closed pipe stops the read.
+      if (!out.write(text)) await new Promise((r) => out.once("drain", r));
+      text = "";
+    }
+  }
+  out.write(text);
+}
+
+type ExtractCommon = Omit<ExtractOptions, "cwd">;
 
 async function runVerify(source: string, v: Values, common: VerifyOptions, out: NodeJS.WritableStream): Promise<number> {
   const { report, manifest } = await verify(source, {
     ...common, policy: v.policy as string | undefined, imaCerts: v["ima-cert"] as string[] | undefined,
     against: v.against as string | undefined, manifest: typeof v.manifest === "string",
   });
-  if (typeof v.manifest === "string") writeFileSync(v.manifest, manifest!);
+  if (typeof v.manifest === "string") {
+    try {
+      writeFileSync(v.manifest, manifest!);
+    } catch (e) {
+      throw fsError("CPIOX_OUTPUT", `cannot write the manifest ${v.manifest}`, e);
+    }
+  }
   common.progress?.clear();
   if (!v.quiet) out.write(v.json ? `${JSON.stringify(report, null, 2)}\n` : summarize(report));
   return exitCode(report);
@@ -272,41 +343,57 @@ const SUFFIX: Record<string, number> = { "": 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 
 export function parseSize(text: string | boolean | string[] | undefined, option: string): number | undefined {
   if (text === undefined || typeof text !== "string") return undefined;
   const m = /^(\d+(?:\.\d+)?)([kmgt]?)i?b?$/i.exec(text.trim());
-  if (!m) throw new Error(`${option} takes a number with an optional K, M, G or T suffix, not ${JSON.stringify(text)}`);
+  if (!m) throw new UsageError(`${option} takes a number with an optional K, M, G or T suffix, not ${JSON.stringify(text)}`);
   return Math.floor(Number(m[1]) * SUFFIX[m[2].toLowerCase()]);
 }
 
-async function runCreate(
-  v: Values, positionals: string[],
-  out: NodeJS.WritableStream, err: NodeJS.WritableStream,
-): Promise<number> {
-  const usage = (why: string) => {
-    err.write(`cpiox create: ${why}\n${USAGE.create}\n`);
-    return 2;
-  };
-  if (positionals.length) return usage(`unexpected argument ${JSON.stringify(positionals[0])}`);
-  if ((typeof v.directory === "string") === (typeof v.list === "string")) return usage("give -C DIR or --list FILE");
-  if (typeof v.output !== "string") return usage("-o FILE (or - for standard output) is required");
+async function runCreate(v: Values, positionals: string[], out: NodeJS.WritableStream): Promise<number> {
+  if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  if ((typeof v.directory === "string") === (typeof v.list === "string")) throw new UsageError("give -C DIR or --list FILE");
+  if (typeof v.output !== "string") throw new UsageError("-o FILE (or - for standard output) is required");
   const format = (v.format ?? "newc") as string;
   const xattrs = (v.xattrs ?? (format === "newcx" ? "newcx" : "none")) as string;
   const compress = (v.compress ?? "none") as string;
-  if (!["newc", "crc", "newcx"].includes(format)) return usage("--format must be newc, crc or newcx");
-  if (!["none", "newcx", "metadata", "xattr-list"].includes(xattrs)) return usage("--xattrs must be none, newcx, metadata or xattr-list");
-  if (!["none", "gzip", "zstd"].includes(compress)) return usage("--compress must be none, gzip or zstd");
+  if (!["newc", "crc", "newcx"].includes(format)) throw new UsageError("--format must be newc, crc or newcx");
+  if (!["none", "newcx", "metadata", "xattr-list"].includes(xattrs)) throw new UsageError("--xattrs must be none, newcx, metadata or xattr-list");
+  if (!["none", "gzip", "zstd"].includes(compress)) throw new UsageError("--compress must be none, gzip or zstd");
   const epochText = process.env.SOURCE_DATE_EPOCH;
-  if (epochText !== undefined && !/^\d+$/.test(epochText)) return usage("SOURCE_DATE_EPOCH must be a whole number of seconds");
-  try {
-    const r = await create({
-      cwd: v.directory as string | undefined,
-      listFile: typeof v.list === "string" ? readFileSync(v.list, "utf8") : undefined,
-      output: v.output === "-" ? process.stdout : v.output,
-      format: format as CreateFormat, xattrs: xattrs as XattrEncoding, compress: compress as CreateCompression,
-      sourceDateEpoch: epochText === undefined ? undefined : Number(epochText),
-    });
-    if (!v.quiet && v.output !== "-") out.write(`wrote ${r.entries} entries (${r.bytes} bytes of cpio) to ${v.output}\n`);
-    return 0;
-  } catch (e) {
-    err.write(`cpiox: error ${(e as Error).message}\n`);
-    return 2;
+  if (epochText !== undefined && !/^\d+$/.test(epochText)) throw new UsageError("SOURCE_DATE_EPOCH must be a whole number of seconds");
+  let listFile: string | undefined;
+  if (typeof v.list === "string") {
+    try {
+      listFile = readFileSync(v.list, "utf8");
+    } catch (e) {
+      throw fsError("CPIOX_INPUT", `cannot read the list file ${v.list}`, e);
+    }
   }
+  const r = await create({
+    cwd: v.directory as string | undefined, listFile,
+    output: v.output === "-" ? process.stdout : v.output,
+    format: format as CreateFormat, xattrs: xattrs as XattrEncoding, compress: compress as CreateCompression,
+    sourceDateEpoch: epochText === undefined ? undefined : Number(epochText),
+  });
+  if (!v.quiet && v.output !== "-") out.write(`wrote ${r.entries} entries (${r.bytes} bytes of cpio) to ${v.output}\n`);
+  return 0;
+}
+
+/**
+ * The process entry point: a closed standard output ends the command quietly (exit 141, as for
+ * a process that SIGPIPE killed), and SIGINT/SIGTERM remove what --atomic and create were building.
+ */
+export async function runCli(argv: string[]): Promise<number> {
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(EXIT_PIPE_CLOSED);
+    process.stderr.write(`${errorLine(fsError("CPIOX_OUTPUT", "cannot write to standard output", e))}\n`);
+    process.exit(2);
+  });
+  // Whatever escapes (a bug) is still one coded line, never a stack trace.
+  const fatal = (e: unknown) => {
+    process.stderr.write(`${errorLine(e)}\n`);
+    process.exit(2);
+  };
+  process.on("uncaughtException", fatal);
+  process.on("unhandledRejection", fatal);
+  installSignalCleanup();
+  return main(argv);
 }

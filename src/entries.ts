@@ -59,11 +59,35 @@ export const mangledByMkdev = (e: Pick<Entry, "rdevMajor" | "rdevMinor">) => e.r
 /** Permission bits as four octal digits, e.g. 4755. */
 export const octalPermissions = (mode: number) => (mode & 0o7777).toString(8).padStart(4, "0");
 
-// Names are bytes; show valid UTF-8 as is and anything else as \xNN.
+// Names are bytes. Shown as text, one name is one line and every escape is unambiguous:
+// "\\" for a backslash, "\n", "\t", "\r" for those controls (as bsdtar writes them), \xNN for
+// any other control byte and for every byte that is not valid UTF-8.
+const CONTROL_ESCAPES: Record<number, string> = { 0x0a: "\\n", 0x09: "\\t", 0x0d: "\\r", 0x5c: "\\\\" };
+
+const hexByte = (b: number) => `\\x${b.toString(16).padStart(2, "0")}`;
+
 export function printableName(name: Uint8Array): string {
-  const text = Buffer.from(name.buffer, name.byteOffset, name.byteLength).toString("utf8");
-  if (!text.includes("\uFFFD")) return text;
+  const bytes = Buffer.from(name.buffer, name.byteOffset, name.byteLength);
+  const text = bytes.toString("utf8");
+  if (!text.includes("\uFFFD") && !/[\x00-\x1f\x7f-\x9f\\]/.test(text)) return text;
   let out = "";
-  for (const b of name) out += b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, "0")}`;
+  for (let i = 0; i < bytes.length;) {
+    const b = bytes[i];
+    const width = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    const seq = width > 1 ? bytes.subarray(i, i + width) : null;
+    if (seq && seq.length === width) {
+      const ch = seq.toString("utf8");
+      const cp = ch.codePointAt(0)!;
+      // A well-formed sequence decodes to one code point; C1 controls (U+0080-U+009F) are escaped.
+      if (ch.length <= 2 && cp !== 0xfffd && Buffer.byteLength(ch) === width && !(cp >= 0x80 && cp <= 0x9f)) {
+        out += ch;
+        i += width;
+        continue;
+      }
+    }
+    if (width === 1 && b >= 0x20 && b !== 0x7f && b !== 0x5c) out += String.fromCharCode(b);
+    else out += CONTROL_ESCAPES[b] ?? hexByte(b);
+    i++;
+  }
   return out;
 }

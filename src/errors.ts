@@ -25,7 +25,11 @@ export const ErrorCodes = {
   CPIOX_MANIFEST_INVALID: "an --against manifest cannot be read or has a malformed line",
   CPIOX_IMA_CERT_INVALID: "an --ima-cert file holds no certificate or public key node:crypto can read",
   CPIOX_VERIFY_FAILED: "extract --verify: the image violates the policy, so the extraction is refused",
-  CPIOX_INPUT: "the input could not be read",
+  CPIOX_INPUT: "the input could not be opened or read (missing, a directory, unreadable)",
+  CPIOX_TARGET: "the extraction root cannot be used (not a directory, not writable, or --atomic would replace what it must not)",
+  CPIOX_OUTPUT: "the output cannot be written (create -o, verify --manifest)",
+  CPIOX_INCOMPLETE: "--atomic: the archive ended inside an entry, so the partial tree is not swapped in",
+  CPIOX_INTERRUPTED: "stopped by SIGINT or SIGTERM; with --atomic the temporary tree is removed",
   CPIOX_STRICT: "a warning was raised and --strict makes warnings fatal",
   CPIOX_INTERNAL: "the core and the driver disagree (a bug in cpiox)",
 } as const;
@@ -41,6 +45,7 @@ export const WarningCodes = {
   CPIOX_MISSING_PARENT: "the parent directory does not exist: entry skipped (use --make-parents)",
   CPIOX_CREATE_FAILED: "the object could not be created (the kernel skips it silently)",
   CPIOX_REPLACE_FAILED: "an existing object of another type could not be removed (non-empty directory)",
+  CPIOX_ATTRIBUTES_FAILED: "the mode or times of an existing object could not be set (e.g. a directory owned by another user)",
   CPIOX_NOT_ROOT_OWNER: "not running as root: owners and groups are not set",
   CPIOX_NOT_ROOT_DEVICE: "not running as root: character and block devices are not created",
   CPIOX_DEVICE_NUMBER: "device number does not fit the kernel's 12-bit major / 20-bit minor; mangled like MKDEV",
@@ -52,6 +57,7 @@ export const WarningCodes = {
   CPIOX_METADATA_UNSUPPORTED: "METADATA!!! records of another version or type: ignored, as the kernel patch does",
   CPIOX_METADATA_ORPHAN: "a METADATA!!! file with no entry before it to apply to",
   CPIOX_XATTR_LIST_MISSING: "a .xattr-list names a path that does not exist in the tree",
+  CPIOX_CLEANUP_FAILED: "--atomic --replace: the old tree could not be removed completely after the swap",
   CPIOX_HTTP_RETRY: "an HTTP read failed or stalled and is retried from the next unread byte",
   CPIOX_GZIP_CRC: "gzip CRC32 or size trailer does not match (the kernel does not check it)",
   CPIOX_KERNEL_XZ_CHECK: "xz stream with a check type other than crc32 or none, which the kernel refuses",
@@ -96,6 +102,19 @@ export function describeWhere(w: Where): string {
   if (w.member !== undefined) parts.push(`member ${w.member}`);
   if (w.offset !== undefined) parts.push(`offset ${w.offset}`);
   return parts.length ? ` (${parts.join(", ")})` : "";
+}
+
+/** A filesystem failure as a coded error: "cannot open X: no such file or directory (ENOENT)". */
+export function fsError(code: ErrorCode, what: string, e: unknown, where: Where = {}): CpioxError {
+  if (e instanceof CpioxError) return e;
+  const err = e as NodeJS.ErrnoException | undefined;
+  let reason = String(err?.message ?? e);
+  if (err?.code) {
+    // Node's text is "ENOENT: no such file or directory, open '/x'": keep the middle part.
+    const m = /^[A-Z0-9_]+: ([^,]*)/.exec(reason);
+    reason = `${m ? m[1] : reason} (${err.code})`;
+  }
+  return new CpioxError(code, `${what}: ${reason}`, where);
 }
 
 // Routes warnings to the caller; with strict, the first warning becomes a CPIOX_STRICT error.

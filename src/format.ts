@@ -1,5 +1,5 @@
 // Text renderings shared by the CLI: ls -l style lines, JSON objects, the members table.
-import type { Entry } from "./entries.js";
+import { printableName, type Entry } from "./entries.js";
 import type { MemberInfo } from "./members/splitter.js";
 
 const TYPE_CHAR: Record<string, string> = {
@@ -31,15 +31,17 @@ export function xattrLines(e: Entry): string[] {
 export function longLine(e: Entry): string {
   const when = new Date(e.mtime * 1000).toISOString().slice(0, 16).replace("T", " ");
   const size = e.type === "char" || e.type === "block" ? `${e.rdevMajor}, ${e.rdevMinor}` : String(e.size);
-  const target = e.linkTarget ? ` -> ${e.linkTarget.toString("utf8")}` : "";
+  const target = e.linkTarget ? ` -> ${printableName(e.linkTarget)}` : "";
   // "@" after the mode marks an entry that carries xattrs, as ls does on some systems.
   return `${modeString(e)}${e.xattrs ? "@" : " "}${String(e.nlink).padStart(3)} ${String(e.uid).padStart(5)} ${String(e.gid).padStart(5)} ${size.padStart(10)} ${when} ${e.path}${target}`;
 }
 
 export function entryJson(e: Entry): Record<string, unknown> {
-  const utf8 = !e.path.includes("\\x") || e.name.toString("utf8") === e.path;
+  // JSON escapes controls itself: the name is the text when it is valid UTF-8, else nameHex too.
+  const text = e.name.toString("utf8");
+  const utf8 = !text.includes("\uFFFD");
   return {
-    name: e.path,
+    name: utf8 ? text : e.path,
     ...(utf8 ? {} : { nameHex: e.name.toString("hex") }),
     type: e.type,
     mode: e.mode & 0o7777,

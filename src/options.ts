@@ -34,7 +34,10 @@ export interface ExtractOptions extends CommonOptions {
   cwd: string;
   /** Create missing parent directories (mode 0755) instead of skipping the entry like the kernel. */
   makeParents?: boolean;
-  /** Set owners and groups from the archive (default true; without root they are skipped with one warning). */
+  /**
+   * Set owners and groups from the archive (default: as root only, like tar and cpio). Asked for
+   * without root, owners that differ from the extracting user are reported once.
+   */
   preserveOwner?: boolean;
   /**
    * How paths are confined to the root: "openat2" (the kernel's RESOLVE_IN_ROOT), "userspace"
@@ -46,8 +49,11 @@ export interface ExtractOptions extends CommonOptions {
   /**
    * Extract into a temporary sibling of `cwd` and rename it into place only when everything
    * succeeded (archive complete, digests right, no error); a failure leaves `cwd` untouched.
+   * `cwd` must be missing or an empty directory unless `replace` is set; never a file or symlink.
    */
   atomic?: boolean;
+  /** With `atomic`: `cwd` may be a non-empty directory, whose old contents are removed after the swap. */
+  replace?: boolean;
   /**
    * Runs `cpiox verify` with this policy ("default", "strict", a JSON file or a parsed policy) in
    * the same pass; an image that fails it is CPIOX_VERIFY_FAILED (with `atomic`, nothing is left).

@@ -42,9 +42,11 @@ describe("--atomic", () => {
     return { parent, target };
   };
 
-  it("success replaces the target", async () => {
+  it("success replaces a non-empty target only with replace", async () => {
     const { parent, target } = setup();
-    await extract(img, { cwd: target, atomic: true, sha256: sha("sha256", img) });
+    await expect(extract(img, { cwd: target, atomic: true })).rejects.toMatchObject({ code: "CPIOX_TARGET" });
+    expect(readdirSync(target)).toEqual(["old"]);
+    await extract(img, { cwd: target, atomic: true, replace: true, sha256: sha("sha256", img) });
     expect(readdirSync(target).sort()).toEqual(["a", "b"]);
     expect(readdirSync(parent)).toEqual(["root"]);
   });
@@ -57,12 +59,13 @@ describe("--atomic", () => {
   });
 
   it.each([
-    ["a digest mismatch", img, { sha256: "2".repeat(64) }],
-    ["a corrupt member after good entries", Buffer.concat([img, Buffer.from("JUNKJUNK")]), {}],
-    ["a member that ends mid-entry", Buffer.concat([archive([{ name: "z", data: "z" }]), gzipSync(archive([{ name: "y", data: "y".repeat(100) }]).subarray(0, 150))]), {}],
-  ])("%s leaves the target untouched and no temporary directory", async (_what, bytes, opts) => {
+    ["a digest mismatch", img, { sha256: "2".repeat(64) }, "CPIOX_DIGEST_MISMATCH"],
+    ["a corrupt member after good entries", Buffer.concat([img, Buffer.from("JUNKJUNK")]), {}, "CPIOX_INVALID_MAGIC"],
+    ["a member that ends mid-entry", Buffer.concat([archive([{ name: "z", data: "z" }]), gzipSync(archive([{ name: "y", data: "y".repeat(100) }]).subarray(0, 150))]), {}, "CPIOX_MEMBER_ENDS_MID_ENTRY"],
+    ["a plain archive cut inside an entry", archive([{ name: "a", data: "1" }, { name: "big", data: "x".repeat(5000) }]).subarray(0, 400), {}, "CPIOX_INCOMPLETE"],
+  ])("%s leaves the target untouched and no temporary directory", async (_what, bytes, opts, code) => {
     const { parent, target } = setup();
-    await expect(extract(bytes, { cwd: target, atomic: true, ...opts })).rejects.toMatchObject({ code: expect.stringMatching(/^CPIOX_/) });
+    await expect(extract(bytes, { cwd: target, atomic: true, replace: true, ...opts })).rejects.toMatchObject({ code });
     expect(readdirSync(target)).toEqual(["old"]);
     expect(readdirSync(parent)).toEqual(["root"]);
     expect(existsSync(join(target, "a"))).toBe(false);

@@ -1,11 +1,13 @@
 // `cpiox create`: an initramfs from a directory, in newc, crc or newcx, carrying the tree's
-// xattrs in one of the three encodings, optionally gzip-compressed; streamed, bodies never
-// held whole.
-import { createReadStream, createWriteStream, openSync, readSync, closeSync } from "node:fs";
+// xattrs in one of the three encodings, optionally gzip- or zstd-compressed; streamed, bodies
+// never held whole.
+import { createReadStream, createWriteStream, mkdtempSync, openSync, readSync, closeSync, renameSync, rmSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { PassThrough, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
-import { CpioxError } from "../errors.js";
+import { CpioxError, fsError } from "../errors.js";
+import { whileBuilding } from "../cleanup.js";
 import type { Xattr } from "../entries.js";
 import { byteSum } from "../core/stream-parser.js";
 import { dataPadding, encodeHeader, metadataRecords, xattrEntry, xattrListEntry, type CreateFormat } from "./encode.js";
@@ -43,15 +45,45 @@ export async function create(options: CreateOptions): Promise<{ entries: number;
   }
   const now = options.sourceDateEpoch ?? Math.floor(Date.now() / 1000);
   const entries = options.listFile !== undefined ? parseListFile(options.listFile, now) : walkTree(options.cwd!, encoding !== "none");
+  if (typeof options.output !== "string") return writeImage(entries, options, format, encoding, options.output);
+  // A file is written under a temporary name beside it and renamed only when complete, so a
+  // failure (or a signal) never leaves a partial image, nor replaces an existing one.
+  const output = options.output;
+  let temp: string;
+  try {
+    temp = join(mkdtempSync(join(dirname(output), `.${basename(output)}.cpiox-`)), "image");
+  } catch (e) {
+    throw fsError("CPIOX_OUTPUT", `cannot write ${output}`, e);
+  }
+  const discard = () => rmSync(dirname(temp), { recursive: true, force: true });
+  const done = whileBuilding(discard);
+  try {
+    const r = await writeImage(entries, options, format, encoding, createWriteStream(temp, { mode: 0o666 }));
+    renameSync(temp, output);
+    return r;
+  } catch (e) {
+    throw fsError("CPIOX_OUTPUT", `cannot write ${output}`, e);
+  } finally {
+    done();
+    discard();
+  }
+}
+
+async function writeImage(
+  entries: ArchiveItem[], options: CreateOptions, format: CreateFormat, encoding: XattrEncoding, sink: Writable,
+): Promise<{ entries: number; bytes: number }> {
   const raw = new PassThrough({ highWaterMark: 4 << 20 });
-  const sink = typeof options.output === "string" ? createWriteStream(options.output) : options.output;
-  const done = options.compress === "gzip" ? pipeline(raw, createGzip({ level: 9 }), sink)
+  const done = (options.compress === "gzip" ? pipeline(raw, createGzip({ level: 9 }), sink)
     : options.compress === "zstd" ? pipeline(raw, new ZstdCompress(19), sink)
-    : pipeline(raw, sink);
+    : pipeline(raw, sink)).catch((e: unknown) => {
+    throw fsError("CPIOX_OUTPUT", "cannot write the image", e);
+  });
+  // A failed output stops the writer at once instead of waiting for a drain that never comes.
+  done.catch(() => undefined);
   let bytes = 0;
   const write = async (b: Buffer) => {
     bytes += b.length;
-    if (!raw.write(b)) await new Promise((r) => raw.once("drain", r));
+    if (!raw.write(b)) await Promise.race([new Promise((r) => raw.once("drain", r)), done]);
   };
   let ino = entries.length + 1;
   const special = (name: string, data: Buffer) => encodeEntry(format, {
@@ -115,16 +147,25 @@ async function writeEntry(
   if (format === "crc") fields.checksum = fileSum(e.dataPath, size);
   await write(encodeHeader(format, fields));
   let copied = 0;
-  for await (const chunk of createReadStream(e.dataPath as unknown as string, { highWaterMark: COPY_CHUNK, end: size - 1 })) {
-    await write(chunk as Buffer);
-    copied += (chunk as Buffer).length;
+  try {
+    for await (const chunk of createReadStream(e.dataPath as unknown as string, { highWaterMark: COPY_CHUNK, end: size - 1 })) {
+      await write(chunk as Buffer);
+      copied += (chunk as Buffer).length;
+    }
+  } catch (err) {
+    throw fsError("CPIOX_INPUT", `cannot read ${e.dataPath.toString()}`, err);
   }
   if (copied !== size) throw new CpioxError("CPIOX_INPUT", `${e.dataPath.toString()} changed size while being archived`);
   await write(dataPadding(size));
 }
 
 function fileSum(path: Buffer, size: number): number {
-  const fd = openSync(path as unknown as string, "r");
+  let fd: number;
+  try {
+    fd = openSync(path as unknown as string, "r");
+  } catch (e) {
+    throw fsError("CPIOX_INPUT", `cannot read ${path.toString()}`, e);
+  }
   const buf = Buffer.allocUnsafe(COPY_CHUNK);
   let sum = 0, left = size;
   try {

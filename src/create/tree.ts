@@ -1,8 +1,8 @@
 // Walks a directory into the entries `cpiox create` writes: sorted bytewise (a directory before
 // its contents), never following symlinks, hard links grouped by (device, inode).
-import { lstatSync, readdirSync, readlinkSync, type BigIntStats } from "node:fs";
+import { lstatSync, readdirSync, readlinkSync, statSync, type BigIntStats } from "node:fs";
 import { join } from "node:path";
-import { CpioxError } from "../errors.js";
+import { CpioxError, fsError } from "../errors.js";
 import type { Xattr } from "../entries.js";
 import { lgetxattrs } from "../extract/ffi.js";
 import { errnoName } from "../extract/errno.js";
@@ -35,11 +35,22 @@ interface SourceEntry extends ArchiveItem {
   stat: BigIntStats;
 }
 
+/** A failed read of the tree, as a coded error naming the path. */
+function readOrFail<T>(what: string, path: Buffer, read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    throw fsError("CPIOX_INPUT", `cannot ${what} ${path.toString()}`, e);
+  }
+}
+
 export function walkTree(root: string, readXattrs: boolean): ArchiveItem[] {
+  const top = readOrFail("read the directory", Buffer.from(root), () => statSync(root));
+  if (!top.isDirectory()) throw new CpioxError("CPIOX_INPUT", `${root} is not a directory (create -C takes the tree to archive)`);
   const out: SourceEntry[] = [];
   const visit = (rel: Buffer | null) => {
     const path = rel ? Buffer.concat([Buffer.from(root), Buffer.from("/"), rel]) : Buffer.from(root);
-    const stat = lstatSync(path as unknown as string, { bigint: true });
+    const stat = readOrFail("read", path, () => lstatSync(path as unknown as string, { bigint: true }));
     const isLink = stat.isSymbolicLink();
     let xattrs: Xattr[] = [];
     if (readXattrs) {
@@ -50,7 +61,7 @@ export function walkTree(root: string, readXattrs: boolean): ArchiveItem[] {
       if (typeof got !== "number") xattrs = got;
     }
     const rdev = Number(stat.rdev);
-    const linkTarget = isLink ? readlinkSync(path as unknown as string, { encoding: "buffer" }) : null;
+    const linkTarget = isLink ? readOrFail("read the symlink", path, () => readlinkSync(path as unknown as string, { encoding: "buffer" })) : null;
     out.push({
       name: rel ?? Buffer.from("."), stat, mode: Number(stat.mode) & 0xffff, uid: Number(stat.uid), gid: Number(stat.gid),
       mtime: Number(stat.mtimeMs / 1000n), rdevMajor: (rdev >> 8) & 0xfff, rdevMinor: (rdev & 0xff) | ((rdev >> 12) & 0xfff00),
@@ -58,7 +69,7 @@ export function walkTree(root: string, readXattrs: boolean): ArchiveItem[] {
       linkTarget, xattrs, ino: 0, nlink: 1, carriesData: true,
     });
     if (stat.isDirectory()) {
-      const names = readdirSync(path as unknown as string, { encoding: "buffer" }).sort(Buffer.compare);
+      const names = readOrFail("list", path, () => readdirSync(path as unknown as string, { encoding: "buffer" })).sort(Buffer.compare);
       for (const n of names) visit(rel ? Buffer.concat([rel, Buffer.from("/"), n]) : n);
     }
   };

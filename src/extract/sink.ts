@@ -1,7 +1,7 @@
 // The filesystem sink: turns entries into objects under the root in the kernel's order
 // (remove a conflicting object, create, write, chown, chmod, times), never outside the root.
-import { closeSync, readFileSync, fchmodSync, fchownSync, ftruncateSync, futimesSync, utimesSync, writeSync } from "node:fs";
-import { CpioxError, type Warning, type WarningCode } from "../errors.js";
+import { closeSync, readFileSync, fchmodSync, fchownSync, ftruncateSync, futimesSync, writeSync } from "node:fs";
+import { fsError, type Warning, type WarningCode } from "../errors.js";
 import { mangledByMkdev, printableName, typeOfMode, type Entry, type Xattr } from "../entries.js";
 import type { XattrListPath } from "../core/xattr-list-file.js";
 import type { BodySink } from "../core/stream-parser.js";
@@ -42,8 +42,8 @@ export class ExtractSink implements ArchiveEvents {
   private readonly links = new HardLinkTable();
   private readonly deferred: DeferredDir[] = [];
   private readonly warnedOnce = new Set<WarningCode>();
-  /** The file whose body is streaming, and its declared size. */
-  private open: { fd: number; size: number } | null = null;
+  /** The file whose body is streaming; `linked` when it is an earlier instance's inode (not truncated on open). */
+  private open: { fd: number; written: number; linked: boolean } | null = null;
   private readonly umask = processUmask();
   private readonly xattrs: XattrApplier;
   files = 0;
@@ -126,8 +126,9 @@ export class ExtractSink implements ArchiveEvents {
   /** End of input: the kernel frees the link table and applies directory times, newest first. */
   finish(): void {
     if (this.open) {
-      // Input ended inside the body: leave the declared size, as the kernel's pre-truncate does.
-      ftruncateSync(this.open.fd, this.open.size);
+      // Input ended inside the body: the file keeps the bytes that came, never the declared size
+      // (the kernel pre-truncates to it; a hostile header could declare a terabyte).
+      if (this.open.linked) ftruncateSync(this.open.fd, this.open.written);
       closeSync(this.open.fd);
       this.open = null;
     }
@@ -137,7 +138,8 @@ export class ExtractSink implements ArchiveEvents {
       const d = this.deferred[i];
       if (d.parts.length === 0) {
         if (d.mode !== null) ffi.fchmodat(this.resolver.rootFd, ffi.cpath("."), d.mode, 0);
-        utimesSync(this.opts.root, d.mtime, d.mtime);
+        const r = ffi.utimensat(this.resolver.rootFd, ffi.cpath("."), d.mtime, 0);
+        if (r < 0) this.warnRoot("CPIOX_ATTRIBUTES_FAILED", `cannot set the root's mtime (${errnoName(-r)})`);
         continue;
       }
       const dirFd = this.resolver.openDir(d.parts.slice(0, -1));
@@ -204,25 +206,26 @@ export class ExtractSink implements ArchiveEvents {
       this.warnAt(e, "CPIOX_CREATE_FAILED", `cannot open for writing (${errnoName(-fd)}): entry skipped`);
       return null;
     }
-    this.open = { fd, size: e.size };
+    const open = { fd, written: 0, linked: earlier !== null };
+    this.open = open;
     this.files++;
     this.chown(e, () => fchownSync(fd, ...ids(e)));
     // A fresh file already has its mode unless the umask took bits or special bits are wanted.
-    if (!fresh || perm & 0o7000 || perm & this.umask) fchmodSync(fd, perm);
-    // A new or O_TRUNC'd file grows as it is written; a linked instance may hold longer data.
-    if (earlier && e.size > 0) ftruncateSync(fd, e.size);
+    if (!fresh || perm & 0o7000 || perm & this.umask) this.setAttributes(e, "mode", () => fchmodSync(fd, perm));
     const sink: BodySink = {
       write: (chunk) => {
         let off = 0;
         try {
           while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
         } catch (err) {
-          throw new CpioxError("CPIOX_WRITE_FAILED", `write error: ${(err as Error).message}`,
-            { offset: e.offset, member: e.member, entry: e.path });
+          throw fsError("CPIOX_WRITE_FAILED", "write error", err, { offset: e.offset, member: e.member, entry: e.path });
         }
+        open.written += chunk.length;
         this.bytes += chunk.length;
       },
       end: () => {
+        // A new or O_TRUNC'd file grew as it was written; a linked instance may have held longer data.
+        if (open.linked) ftruncateSync(fd, open.written);
         // Writing as a non-root user clears setuid/setgid (no CAP_FSETID): set them again.
         if (e.mode & 0o6000 && !this.opts.privileged) fchmodSync(fd, e.mode & PERMS);
         this.applyXattrs(e, { fd });
@@ -283,7 +286,8 @@ export class ExtractSink implements ArchiveEvents {
     // Unprivileged, a read-only directory would stop us filling it: keep owner rwx until the end.
     const exact = e.mode & PERMS;
     const relaxed = this.opts.privileged ? exact : exact | 0o700;
-    fchmodSync(fd, relaxed);
+    // An existing directory owned by someone else (a 1777 /tmp as the root) keeps its mode.
+    this.setAttributes(e, "mode", () => fchmodSync(fd, relaxed));
     this.applyXattrs(e, { fd });
     if (parts) this.deferred.push({ parts, mtime: e.mtime, mode: relaxed !== exact ? exact : null });
   }
@@ -359,6 +363,19 @@ export class ExtractSink implements ArchiveEvents {
     } catch {
       // The kernel ignores chown failures too; nothing to add.
     }
+  }
+
+  /** chmod and the like on an object that may not be ours: a failure is one warning per entry, not an abort. */
+  private setAttributes(e: Entry, what: string, apply: () => void): void {
+    try {
+      apply();
+    } catch (err) {
+      this.warnAt(e, "CPIOX_ATTRIBUTES_FAILED", `cannot set the ${what} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  }
+
+  private warnRoot(code: WarningCode, message: string): void {
+    this.opts.warn({ code, message, entry: "." });
   }
 
   private warnAt(e: Entry, code: WarningCode, message: string): void {

@@ -15,12 +15,55 @@ export interface HttpOptions {
   timeout?: number;
   /** Redirects followed at most (default 5). */
   maxRedirects?: number;
+  /**
+   * Bytes per second a connection must deliver, judged over each `timeout` window (default
+   * 1024; 0 = none): a slow drip counts as a stall, is retried, and does not reset the retries.
+   */
+  minRate?: number;
+  /** Milliseconds for the whole read, retries included (default 0 = none). */
+  deadline?: number;
 }
+
+export const DEFAULT_MIN_RATE = 1024;
 
 class Retryable extends Error {}
 
+/** The minimum-rate judge: each window of `timeout` ms must bring `minRate * timeout / 1000` bytes. */
+class RateWindow {
+  private readonly began = Date.now();
+  private windowStart = this.began;
+  private windowBytes = 0;
+  private fresh = 0;
+  private stalled = false;
+  constructor(private readonly minRate: number, private readonly windowMs: number) {}
+  /** Bytes received; judged against the rate whether or not they were new. */
+  received(n: number): void {
+    this.windowBytes += n;
+    const elapsed = Date.now() - this.windowStart;
+    if (elapsed < this.windowMs) return;
+    if (this.minRate > 0 && this.windowBytes < (this.minRate * elapsed) / 1000) {
+      this.stalled = true;
+      throw new Retryable(`slower than ${this.minRate} bytes/s over ${elapsed} ms (${this.windowBytes} bytes)`);
+    }
+    this.windowStart = Date.now();
+    this.windowBytes = 0;
+  }
+  /** Bytes past what earlier attempts handed out. */
+  handedOut(n: number): void {
+    this.fresh += n;
+  }
+  /** The attempt brought new data at the minimum rate or better: it counts as progress. */
+  get progressed(): boolean {
+    const seconds = Math.max(Date.now() - this.began, 1) / 1000;
+    return !this.stalled && this.fresh > 0 && this.fresh >= this.minRate * seconds;
+  }
+}
+
 export async function* httpChunks(url: string, opts: HttpOptions, warn: (w: Warning) => void): AsyncGenerator<Uint8Array> {
   const retries = opts.retries ?? 5, delay = opts.retryDelay ?? 500, timeout = opts.timeout ?? 30_000;
+  const minRate = opts.minRate ?? DEFAULT_MIN_RATE, deadline = opts.deadline ?? 0;
+  const started = Date.now();
+  const pastDeadline = () => deadline > 0 && Date.now() - started > deadline;
   const dispatcher = new Agent({ connectTimeout: timeout }).compose(interceptors.redirect({ maxRedirections: opts.maxRedirects ?? 5 }));
   let offset = 0;          // bytes handed out so far
   let validator: string | null = null;
@@ -28,6 +71,7 @@ export async function* httpChunks(url: string, opts: HttpOptions, warn: (w: Warn
   let attempt = 0;
   try {
     for (;;) {
+      const rate = new RateWindow(minRate, timeout);
       try {
         const headers: Record<string, string> = {};
         if (offset > 0) {
@@ -63,6 +107,11 @@ export async function* httpChunks(url: string, opts: HttpOptions, warn: (w: Warn
           skip = offset; // the whole object again: drop what was already handed out
         }
         for await (const chunk of res.body) {
+          if (pastDeadline()) {
+            res.abort();
+            throw new CpioxError("CPIOX_HTTP", `${url}: --deadline of ${deadline} ms passed (${offset} bytes read)`);
+          }
+          rate.received(chunk.length);
           let c = chunk;
           if (skip > 0) {
             const n = Math.min(skip, c.length);
@@ -70,15 +119,21 @@ export async function* httpChunks(url: string, opts: HttpOptions, warn: (w: Warn
             c = c.subarray(n);
             if (!c.length) continue;
           }
+          // Checked before the bytes are handed on: what lies past Content-Length is never parsed.
+          if (total !== null && offset + c.length > total) {
+            res.abort();
+            throw new CpioxError("CPIOX_HTTP", `${url}: the body is longer than its Content-Length of ${total} bytes`, { offset: total });
+          }
           offset += c.length;
-          attempt = 0; // progress: the next drop gets the full number of retries
+          rate.handedOut(c.length);
           yield c;
         }
         if (total !== null && offset < total) throw new Retryable(`body ended at ${offset} of ${total} bytes`);
-        if (total !== null && offset > total) throw new CpioxError("CPIOX_HTTP", `received ${offset} bytes, Content-Length said ${total}`);
         return;
       } catch (e) {
         if (e instanceof CpioxError) throw e;
+        if (rate.progressed) attempt = 0; // real progress: this drop gets the full number of retries
+        if (pastDeadline()) throw new CpioxError("CPIOX_HTTP", `${url}: --deadline of ${deadline} ms passed (${offset} bytes read): ${(e as Error).message}`);
         if (++attempt > retries) {
           throw new CpioxError("CPIOX_HTTP", `${url}: ${(e as Error).message} (after ${retries} retries, ${offset} bytes read)`);
         }

@@ -1,0 +1,43 @@
+// What a run is building and must not leave behind if it is stopped: the --atomic temporary
+// tree, the partial image of create. Each registers a clean-up; SIGINT and SIGTERM run them all
+// before the process ends (exit 130 / 143), and a normal failure runs its own.
+import { CpioxError } from "./errors.js";
+
+const pending = new Set<() => void>();
+
+/** Registers a clean-up until the returned function is called (after success or own clean-up). */
+export function whileBuilding(cleanup: () => void): () => void {
+  pending.add(cleanup);
+  return () => pending.delete(cleanup);
+}
+
+function runPending(): void {
+  for (const cleanup of [...pending]) {
+    pending.delete(cleanup);
+    try {
+      cleanup();
+    } catch {
+      // a clean-up that fails must not stop the others
+    }
+  }
+}
+
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+
+let installed = false;
+
+/** For the CLI: on SIGINT/SIGTERM, clean up, print one coded line and exit 130/143. */
+export function installSignalCleanup(): void {
+  if (installed) return;
+  installed = true;
+  for (const signal of Object.keys(SIGNAL_EXIT) as (keyof typeof SIGNAL_EXIT)[]) {
+    process.on(signal, () => {
+      runPending();
+      const e = new CpioxError("CPIOX_INTERRUPTED", `stopped by ${signal}`);
+      process.stderr.write(`cpiox: error ${e.message}\n`);
+      process.exit(SIGNAL_EXIT[signal]);
+    });
+  }
+  // process.exit from elsewhere (a closed stdout) must not leave temporary trees either.
+  process.on("exit", runPending);
+}
