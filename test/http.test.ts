@@ -118,6 +118,7 @@ describe("HTTP sources", () => {
     expect(overHttp).toEqual(fromBytes);
     expect(codes(warnings)).toEqual(["CPIOX_HTTP_RETRY", "CPIOX_HTTP_RETRY", "CPIOX_HTTP_RETRY"]);
     const missing = (await verify(`${base}/nothing-here`, fast)).report;
-    expect(missing).toMatchObject({ result: "malformed", error: { code: "CPIOX_HTTP" } });
+    // Nothing was read: the input is unreadable, which says nothing about an image, and has no digest.
+    expect(missing).toMatchObject({ result: "unreadable", error: { code: "CPIOX_HTTP" }, image: { size: 0, sha256: null } });
   });
 });

@@ -60,30 +60,50 @@ export class RootResolver {
     this.release();
   }
 
-  private walk(initial: readonly Buffer[]): number {
+  /**
+   * The directory at parts, creating missing components (mode 0755) on the way with the same
+   * semantics as a lookup (--make-parents). One walk, whatever the depth; the fd is cached.
+   */
+  makeDirs(parts: readonly Buffer[]): number {
+    const fd = this.walk(parts, true);
+    if (fd < 0) return fd;
+    if (this.cache.size >= MAX_CACHED_DIRS) this.invalidate();
+    this.cache.set(joinParts(parts).toString("latin1"), fd);
+    return fd;
+  }
+
+  /** Component by component from the root; `create` makes missing directories. Linear in the parts. */
+  private walk(initial: readonly Buffer[], create = false): number {
     const stack: number[] = [this.rootFd];
-    const todo = [...initial];
+    // Components still to walk, last first: taking one and inserting a symlink's target are both cheap.
+    const todo = [...initial].reverse();
     let symlinks = 0;
     const fail = (errno: number) => {
       for (const fd of stack.slice(1)) closeSync(fd);
       return errno;
     };
     while (todo.length) {
-      const part = todo.shift()!;
+      const part = todo.pop()!;
       const cur = stack[stack.length - 1];
       if (isDotDot(part)) {
         if (stack.length > 1) closeSync(stack.pop()!);
         continue;
       }
       const name = ffi.cpath(part);
-      const type = ffi.typeAt(cur, name);
+      let type = ffi.typeAt(cur, name);
+      if (type === -ffi.ENOENT && create) {
+        const made = ffi.mkdirat(cur, name, 0o755);
+        if (made < 0 && made !== -ffi.EEXIST) return fail(made);
+        type = ffi.typeAt(cur, name);
+      }
       if (type < 0) return fail(type);
       if (type === 0o120000) {
         if (++symlinks > MAX_SYMLINKS) return fail(-ffi.ELOOP);
         const target = ffi.readlinkat(cur, name);
         if (typeof target === "number") return fail(target);
         if (target[0] === 0x2f) while (stack.length > 1) closeSync(stack.pop()!);
-        todo.unshift(...splitName(target));
+        const expanded = splitName(target);
+        for (let i = expanded.length - 1; i >= 0; i--) todo.push(expanded[i]);
         continue;
       }
       if (type !== 0o040000) return fail(-ffi.ENOTDIR);

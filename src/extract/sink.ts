@@ -155,21 +155,10 @@ export class ExtractSink implements ArchiveEvents {
   private parentFd(e: Entry, parents: Buffer[]): number {
     let fd = this.resolver.openDir(parents);
     if (fd >= 0) return fd;
-    if (this.opts.makeParents && fd === -ffi.ENOENT) fd = this.makeParents(parents);
+    if (this.opts.makeParents && fd === -ffi.ENOENT) fd = this.resolver.makeDirs(parents);
     if (fd >= 0) return fd;
     this.warnAt(e, "CPIOX_MISSING_PARENT", `parent directory cannot be opened (${errnoName(-fd)}): entry skipped`);
     return fd;
-  }
-
-  private makeParents(parents: Buffer[]): number {
-    for (let i = 1; i <= parents.length; i++) {
-      if (this.resolver.openDir(parents.slice(0, i)) >= 0) continue;
-      const up = this.resolver.openDir(parents.slice(0, i - 1));
-      if (up < 0) return up;
-      const r = ffi.mkdirat(up, ffi.cpath(parents[i - 1]), 0o755);
-      if (r < 0 && r !== -ffi.EEXIST) return r;
-    }
-    return this.resolver.openDir(parents);
   }
 
   /** The kernel's clean_path: remove what is at the path when its type differs (type 0: always). */

@@ -1,25 +1,19 @@
-// Path globs for policies: "*" and "?" stay inside one component, "**" spans components
-// ("usr/**" matches everything under usr/, "**/x" matches x at any depth).
+// Path globs for policies, matched by picomatch (a well-kept matcher with documented syntax):
+// "*" and "?" stay inside one component, "**" spans components, "[...]" classes, "{a,b}"
+// alternatives and extglobs. Names starting with "." match like any other. A pattern picomatch
+// cannot parse (an unclosed "[" or "{") is refused, never left to match nothing.
+import picomatch from "picomatch";
+import { CpioxError } from "../errors.js";
 
 export type Glob = (path: string) => boolean;
 
-export function compileGlob(pattern: string): Glob {
-  let re = "";
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === "*" && pattern[i + 1] === "*") {
-      const slashAfter = pattern[i + 2] === "/";
-      // "**/" may match nothing at all; a trailing "**" matches any rest.
-      re += slashAfter ? "(?:.*/)?" : ".*";
-      i += slashAfter ? 2 : 1;
-    } else if (c === "*") {
-      re += "[^/]*";
-    } else if (c === "?") {
-      re += "[^/]";
-    } else {
-      re += c.replace(/[\\^$.|+()[\]{}]/g, "\\$&");
-    }
+const OPTIONS = { dot: true, strictBrackets: true } as const;
+
+export function compileGlob(pattern: string, where = "policy"): Glob {
+  if (pattern.length === 0) throw new CpioxError("CPIOX_POLICY_INVALID", `${where}: an empty glob matches nothing`);
+  try {
+    return picomatch(pattern, OPTIONS);
+  } catch (e) {
+    throw new CpioxError("CPIOX_POLICY_INVALID", `${where}: glob ${JSON.stringify(pattern)}: ${(e as Error).message}`);
   }
-  const compiled = new RegExp(`^${re}$`, "s");
-  return (path) => compiled.test(path);
 }

@@ -41,6 +41,9 @@ export function eventsFor(v: Verifier): Required<Pick<ArchiveEvents, "warn" | "e
   return { warn: v.warn, entry: v.entry, metadata: v.metadata, xattrList: v.xattrList, xattrListRead: v.xattrListRead, memberStart: v.memberStart };
 }
 
+/** Errors that mean the input could not be read, as opposed to an image that is damaged. */
+const UNREADABLE: ReadonlySet<string> = new Set(["CPIOX_INPUT", "CPIOX_HTTP", "CPIOX_HTTP_CHANGED"]);
+
 export async function verify(source: Source, options: VerifyOptions = {}): Promise<VerifyResult> {
   const setup = verifierSetup(options);
   const verifier = new Verifier({ ...setup, manifest: options.manifest, onwarn: options.onwarn });
@@ -61,8 +64,12 @@ export async function verify(source: Source, options: VerifyOptions = {}): Promi
     });
     members = summary.members;
   } catch (e) {
-    if (!(e instanceof CpioxError)) throw e;
-    error = { code: e.code, message: e.message, member: e.member ?? null, offset: e.offset ?? null };
+    if (verifier.stopped) {
+      // A limit rated "error" ended the read: the image fails; it is not malformed.
+    } else {
+      const coded = e instanceof CpioxError ? e : new CpioxError("CPIOX_INTERNAL", String((e as Error)?.message ?? e));
+      error = { code: coded.code, message: coded.message, member: coded.member ?? null, offset: coded.offset ?? null };
+    }
   }
   if (!error && verifier.damage) {
     const w = verifier.damage;
@@ -70,11 +77,14 @@ export async function verify(source: Source, options: VerifyOptions = {}): Promi
   }
   const done = verifier.finish();
   const failed = done.errors > 0;
+  // An input that could not be read (missing, a directory, HTTP failed) says nothing about an image.
+  const unreadable = error !== null && UNREADABLE.has(error.code);
   const report: VerifyReport = {
     schema: REPORT_SCHEMA,
-    result: error ? "malformed" : failed ? "fail" : "pass",
+    result: unreadable ? "unreadable" : error ? "malformed" : failed ? "fail" : "pass",
     policy: setup.policy.name,
-    image: { size: image.bytes, sha256: image.hex("sha256") },
+    // The digest is of the whole image only: none when the read stopped early or never started.
+    image: { size: image.bytes, sha256: unreadable || verifier.stopped ? null : image.hex("sha256") },
     members: members.map(({ index, kind, start, end, uncompressedSize, entries }) => ({ index, kind, start, end, uncompressedSize, entries })),
     counts: done.counts,
     findings: done.findings,

@@ -31,12 +31,15 @@ export interface Policy {
   xattrNamespaces: string[];
   requireXattrs: XattrRequirement[];
   requireImaSignature: string[];
+  /** Globs each of which some path of the final tree must match (e.g. "init", "usr/lib/modules/*"). */
+  requirePaths: string[];
 }
 
 /** A policy with its globs compiled. */
 export interface CompiledPolicy extends Policy {
   xattrGlobs: { req: XattrRequirement; match: Glob }[];
   imaGlobs: Glob[];
+  pathGlobs: { pattern: string; match: Glob }[];
 }
 
 const KERNEL_COMPRESSIONS = ["cpio", "gzip", "bzip2", "lzma", "xz", "lzo", "lz4", "zstd"];
@@ -65,6 +68,7 @@ export function builtinPolicy(name: Preset): Policy {
     xattrNamespaces: name === "strict" ? ["security"] : ["security", "trusted", "user", "system"],
     requireXattrs: [],
     requireImaSignature: [],
+    requirePaths: [],
   };
 }
 
@@ -81,7 +85,7 @@ function stringList(v: unknown, key: string, from: string, allowed?: readonly st
 }
 
 const KEYS = ["version", "extends", "rules", "limits", "compressions", "formats", "xattrNamespaces",
-  "requireXattrs", "requireImaSignature"];
+  "requireXattrs", "requireImaSignature", "requirePaths"];
 
 /** Parses a policy document (already JSON-decoded), validating every key. */
 export function parsePolicy(doc: unknown, from = "policy"): Policy {
@@ -113,6 +117,7 @@ export function parsePolicy(doc: unknown, from = "policy"): Policy {
   if (d.formats !== undefined) p.formats = stringList(d.formats, "formats", from, ["newc", "crc", "newcx"]);
   if (d.xattrNamespaces !== undefined) p.xattrNamespaces = stringList(d.xattrNamespaces, "xattrNamespaces", from);
   if (d.requireImaSignature !== undefined) p.requireImaSignature = stringList(d.requireImaSignature, "requireImaSignature", from);
+  if (d.requirePaths !== undefined) p.requirePaths = stringList(d.requirePaths, "requirePaths", from);
   if (d.requireXattrs !== undefined) {
     if (!Array.isArray(d.requireXattrs)) bad(`"requireXattrs" must be an array`, from);
     p.requireXattrs = d.requireXattrs.map((r: unknown, i: number) => {
@@ -151,7 +156,9 @@ export function loadPolicy(nameOrFile: string = "default"): CompiledPolicy {
 export function compilePolicy(p: Policy): CompiledPolicy {
   return {
     ...p,
-    xattrGlobs: p.requireXattrs.map((req) => ({ req, match: compileGlob(req.path) })),
-    imaGlobs: p.requireImaSignature.map(compileGlob),
+    requirePaths: p.requirePaths ?? [],
+    xattrGlobs: p.requireXattrs.map((req, i) => ({ req, match: compileGlob(req.path, `${p.name}: requireXattrs[${i}].path`) })),
+    imaGlobs: p.requireImaSignature.map((g) => compileGlob(g, `${p.name}: requireImaSignature`)),
+    pathGlobs: (p.requirePaths ?? []).map((pattern) => ({ pattern, match: compileGlob(pattern, `${p.name}: requirePaths`) })),
   };
 }

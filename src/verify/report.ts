@@ -3,7 +3,8 @@ import type { MemberInfo } from "../members/splitter.js";
 import type { ImaCheck, ImaStatus } from "./ima.js";
 import type { RuleCode } from "./rules.js";
 
-export const REPORT_SCHEMA = "cpiox-verify/1";
+// Version 2: result "unreadable", and image.sha256 null when the image was not read whole.
+export const REPORT_SCHEMA = "cpiox-verify/2";
 
 export interface Finding {
   rule: RuleCode;
@@ -24,10 +25,14 @@ export interface ImaResult extends ImaCheck {
 
 export interface VerifyReport {
   schema: typeof REPORT_SCHEMA;
-  /** pass: no error finding; fail: the policy is violated; malformed: the image could not be read whole. */
-  result: "pass" | "fail" | "malformed";
+  /**
+   * pass: no error finding; fail: the policy is violated; malformed: the image is damaged;
+   * unreadable: the input could not be opened or read (a missing file, a directory, HTTP failed).
+   */
+  result: "pass" | "fail" | "malformed" | "unreadable";
   policy: string;
-  image: { size: number; sha256: string };
+  /** sha256: of every byte of the image; null when it was not read whole (unreadable, or a limit stopped the read). */
+  image: { size: number; sha256: string | null };
   members: Pick<MemberInfo, "index" | "kind" | "start" | "end" | "uncompressedSize" | "entries">[];
   counts: {
     entries: number; files: number; directories: number; symlinks: number; devices: number;
@@ -53,7 +58,10 @@ export function exitCode(r: VerifyReport): number {
 export function summarize(r: VerifyReport): string {
   const lines: string[] = [];
   const c = r.counts;
-  lines.push(`${r.result.toUpperCase()}: ${r.image.size} bytes, sha256 ${r.image.sha256}, policy ${r.policy}`);
+  const digest = r.image.sha256 ? `sha256 ${r.image.sha256}` : "no digest (not read whole)";
+  lines.push(r.result === "unreadable"
+    ? `UNREADABLE: policy ${r.policy}`
+    : `${r.result.toUpperCase()}: ${r.image.size} bytes, ${digest}, policy ${r.policy}`);
   lines.push(`members: ${r.members.map((m) => `${m.index}:${m.kind}@${m.start}`).join(" ") || "none"}`);
   lines.push(`entries ${c.entries}: ${c.files} files (${c.dataBytes} bytes), ${c.directories} directories, ${c.symlinks} symlinks, ` +
     `${c.devices} devices, ${c.fifos} fifos, ${c.sockets} sockets, ${c.hardlinks} hard links; ${c.xattrs} with xattrs`);

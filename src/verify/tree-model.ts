@@ -23,6 +23,8 @@ export interface Inode {
 export interface PathNode {
   /** Normalized path bytes (components joined by "/"), latin1: the map key. */
   key: string;
+  /** The path's number: a node replacing another at the same path keeps it, so children stay found. */
+  slot: number;
   inode: Inode;
   /** Where the entry that made it came from. */
   entry: { path: string; member: number; offset: number };
@@ -51,12 +53,22 @@ const keyOf = (parts: readonly Buffer[]) => parts.map((p) => p.toString("latin1"
 /** The root directory, which every image has without an entry for it. */
 const ROOT: PathNode = {
   key: "",
+  slot: 0,
   inode: { type: "directory", mode: 0o40755, uid: 0, gid: 0, size: 0, rdev: null, linkTarget: null, digests: null, xattrs: null },
   entry: { path: ".", member: 0, offset: 0 },
 };
 
 export class TreeModel {
   readonly paths = new Map<string, PathNode>();
+  /**
+   * The node at each path by (parent's slot, component): ancestors are found one short key at a
+   * time, so placing an entry costs its name's length, not its depth times that.
+   */
+  private readonly children = new Map<string, PathNode>();
+  private nextSlot = 1;
+  private childOf(parent: number, part: Buffer): PathNode | undefined {
+    return this.children.get(`${parent}/${part.toString("latin1")}`);
+  }
   private links = new Map<string, { inode: Inode; member: number }>();
   /** Link keys of archives already ended by TRAILER!!!, with the member that held them. */
   private readonly forgottenLinks = new Map<string, number>();
@@ -75,12 +87,10 @@ export class TreeModel {
       // The root itself: only a directory entry can name it; its mode applies to the root.
       return { node: null, findings };
     }
-    // Each ancestor once, its key grown by one component at a time.
-    let prefix = "";
-    let parent: PathNode | undefined;
-    for (let i = 0; i < parts.length - 1; i++) {
-      prefix = i ? `${prefix}/${parts[i].toString("latin1")}` : parts[i].toString("latin1");
-      parent = this.paths.get(prefix);
+    // Each ancestor once, by its parent's slot: a path through a symlink or a missing directory stops here.
+    let parent: PathNode | undefined = ROOT;
+    for (let i = 0; i < parts.length - 1 && parent; i++) {
+      parent = this.childOf(parent.slot, parts[i]);
       if (parent?.inode.type === "symlink") {
         findings.push({ kind: "through-symlink", message: `passes through the symlink ${JSON.stringify(parent.entry.path)} (member ${parent.entry.member}) to ${JSON.stringify(parent.inode.linkTarget?.toString("latin1"))}` });
         return { node: null, findings };
@@ -93,10 +103,10 @@ export class TreeModel {
         return { node: null, findings };
       }
     }
-    const last = parts[parts.length - 1].toString("latin1");
-    const key = parts.length > 1 ? `${prefix}/${last}` : last;
+    const parentSlot = parent?.slot ?? 0;
+    const childKey = `${parentSlot}/${parts[parts.length - 1].toString("latin1")}`;
     const where = { path: e.path, member: e.member, offset: e.offset };
-    const existing = this.paths.get(key);
+    const existing = this.children.get(childKey);
     if (existing) {
       if (existing.inode.type === "directory" && e.type === "directory") {
         // mkdir fails with EEXIST; chown and chmod still apply, as for the kernel.
@@ -106,8 +116,10 @@ export class TreeModel {
       findings.push({ kind: "overwrite", message: `replaces the ${existing.inode.type} from member ${existing.entry.member} at offset ${existing.entry.offset}` });
     }
     const inode = this.inodeFor(e, findings);
-    const node: PathNode = { key, inode, entry: where };
+    const key = existing?.key ?? keyOf(parts);
+    const node: PathNode = { key, slot: existing?.slot ?? this.nextSlot++, inode, entry: where };
     this.paths.set(key, node);
+    this.children.set(childKey, node);
     return { node, findings };
   }
 
@@ -174,17 +186,17 @@ export class TreeModel {
 
   /** Walks parts from the root, following symlinks in the middle; null if anything is missing. */
   private resolveParts(parts: Buffer[], hops: number): PathNode | null {
-    let node: PathNode | null = null;
-    let prefix: string[] = [];
+    let node: PathNode = ROOT;
     for (let i = 0; i < parts.length; i++) {
-      node = this.paths.get([...prefix, parts[i].toString("latin1")].join("/")) ?? null;
-      if (!node) return null;
+      const next = this.childOf(node.slot, parts[i]);
+      if (!next) return null;
+      node = next;
       if (i < parts.length - 1 && node.inode.type === "symlink") {
         if (hops <= 0) return null;
-        node = this.resolveTarget(node, hops - 1);
-        if (!node || node.inode.type !== "directory") return null;
+        const resolved = this.resolveTarget(node, hops - 1);
+        if (!resolved || resolved.inode.type !== "directory") return null;
+        node = resolved;
       }
-      prefix = node.key ? node.key.split("/") : [];
     }
     return node;
   }

@@ -2,7 +2,7 @@
 // models the tree the kernel would build and turns what it sees into policy findings.
 import { createHash, type Hash } from "node:crypto";
 import { mangledByMkdev, octalPermissions, type Entry, type Xattr } from "../entries.js";
-import type { Warning, WarningCode } from "../errors.js";
+import { CpioxError, type Warning, type WarningCode } from "../errors.js";
 import type { BodySink } from "../core/stream-parser.js";
 import type { XattrListPath } from "../core/xattr-list-file.js";
 import type { MemberInfo } from "../members/splitter.js";
@@ -71,6 +71,8 @@ export class Verifier {
   };
   private readonly inodesSeen = new WeakSet<Inode>();
   private modelling = true;
+  /** The limit finding that stopped the read (a limit rated "error" ends it at once). */
+  stopped: Finding | null = null;
   /** Error-severity findings made, kept or suppressed. */
   errors = 0;
   private totalReported = false;
@@ -88,6 +90,16 @@ export class Verifier {
       return;
     }
     this.findings.push({ rule, severity, message, path: at?.path ?? null, member: at?.member ?? null, offset: at?.offset ?? null });
+  }
+
+  /**
+   * A limit rated "error" has already failed the image: reading on would only spend time and
+   * memory on a hostile stream, so the read ends here (the report says fail, not malformed).
+   */
+  private stopIfError(rule: RuleCode): void {
+    if (this.opts.policy.rules[rule] !== "error") return;
+    this.stopped = [...this.findings].reverse().find((f) => f.rule === rule) ?? null;
+    throw new CpioxError("CPIOX_VERIFY_FAILED", `${rule}: ${this.stopped?.message ?? "limit passed"}`);
   }
 
   warn = (w: Warning): void => {
@@ -123,7 +135,8 @@ export class Verifier {
     const c = this.counts;
     c.entries++;
     if (c.entries === policy.limits.entries + 1) {
-      this.find("CPIOX_RULE_LIMIT_ENTRIES", `more than ${policy.limits.entries} entries; later entries are counted but not modelled`, e);
+      this.find("CPIOX_RULE_LIMIT_ENTRIES", `more than ${policy.limits.entries} entries; ${policy.rules.CPIOX_RULE_LIMIT_ENTRIES === "error" ? "the read stops here" : "later entries are counted but not modelled"}`, e);
+      this.stopIfError("CPIOX_RULE_LIMIT_ENTRIES");
       this.modelling = false;
     }
     const parts = normalizedParts(e.name);
@@ -171,7 +184,8 @@ export class Verifier {
       this.counts.dataBytes += e.size;
       if (this.counts.dataBytes > policy.limits.totalSize && !this.totalReported) {
         this.totalReported = true;
-        this.find("CPIOX_RULE_LIMIT_TOTAL_SIZE", `more than ${policy.limits.totalSize} bytes of file data`, e);
+        this.find("CPIOX_RULE_LIMIT_TOTAL_SIZE", `more than ${policy.limits.totalSize} bytes of file data${policy.rules.CPIOX_RULE_LIMIT_TOTAL_SIZE === "error" ? "; the read stops here" : ""}`, e);
+        this.stopIfError("CPIOX_RULE_LIMIT_TOTAL_SIZE");
       }
     }
     if (e.type === "symlink" && e.linkTarget && climbsAboveRoot(parts, e.linkTarget)) {
@@ -248,6 +262,26 @@ export class Verifier {
     }
   }
 
+  /** An image must hold entries, something the kernel can run as init, and every required path. */
+  private checkBootable(nodes: PathNode[]): void {
+    if (this.stopped) return; // the tree was not read whole
+    if (this.counts.entries === 0) {
+      this.find("CPIOX_RULE_EMPTY_IMAGE", "the image holds no entries: nothing to unpack, nothing to boot", null);
+    } else if (!INIT_CANDIDATES.some((path) => this.isExecutableFile(path))) {
+      this.find("CPIOX_RULE_NO_INIT", `no executable file at ${INIT_CANDIDATES.map((p) => `/${p}`).join(", ")}: the kernel would find nothing to run`, null);
+    }
+    for (const { pattern, match } of this.opts.policy.pathGlobs) {
+      if (!nodes.some((n) => match(n.key))) this.find("CPIOX_RULE_PATH_REQUIRED", `no path matches ${JSON.stringify(pattern)}`, null);
+    }
+  }
+
+  /** A regular file with an execute bit at path, through symlinks resolved inside the image. */
+  private isExecutableFile(path: string): boolean {
+    let node = this.model.paths.get(path);
+    if (node?.inode.type === "symlink") node = this.model.resolveTarget(node) ?? undefined;
+    return node?.inode.type === "file" && (node.inode.mode & 0o111) !== 0;
+  }
+
   metadata = (target: Entry, xattrs: Xattr[], from: Entry): void => {
     const node = this.nodeOf.get(target);
     if (node) this.addXattrs(node, xattrs, from);
@@ -298,6 +332,7 @@ export class Verifier {
         this.find("CPIOX_RULE_IMA_REQUIRED", ima ? "its IMA signature is not valid" : "it has no security.ima signature", at);
       }
     }
+    this.checkBootable(nodes);
     const manifest = this.opts.manifest || this.opts.against ? nodes.map(manifestRow) : null;
     if (this.opts.against) {
       for (const d of compareManifests(this.opts.against, manifest!)) {
@@ -311,6 +346,9 @@ export class Verifier {
     return { findings: this.findings, suppressed: this.suppressed, errors: this.errors, ima: { summary, results }, manifest, counts: this.counts };
   }
 }
+
+/** What the kernel tries to run: rdinit's default /init, then (after mounting a root) these. */
+export const INIT_CANDIDATES = ["init", "sbin/init", "etc/init", "bin/init", "bin/sh"];
 
 /** A file's digest in `hash`: computed while its data streamed, or of nothing for an empty file. */
 function fileDigest(inode: Inode, hash: string): Buffer | undefined {

@@ -2,17 +2,19 @@
 // security tests; broken images are "malformed" (exit 2) with the reader's error, never a crash.
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { archive, entryBytes } from "../helpers/newc.js";
+import { archive, entryBytes, type HandEntry } from "../helpers/newc.js";
 import { feed } from "../helpers/feed.js";
 import { hostileCases } from "../helpers/hostile.js";
 import { exitCode, verify } from "../../src/verify/index.js";
 
 const OUTSIDE = "/srv/outside";
+// An /init first, so what fails each image is its hostile entries, not the missing init.
+const bootable = (entries: HandEntry[]): HandEntry[] => [{ name: "init", mode: 0o100755, data: "#!/bin/sh\n" }, ...entries];
 
 describe("hostile archives fail the default policy", () => {
   it.each(hostileCases)("%s", async (_name, build) => {
     for (const chunk of [1, Infinity]) {
-      const { report } = await verify(feed(archive(build(OUTSIDE)), chunk));
+      const { report } = await verify(feed(archive(bootable(build(OUTSIDE))), chunk));
       expect(report.result).toBe("fail");
       expect(exitCode(report)).toBe(1);
       const errors = report.findings.filter((f) => f.severity === "error");
@@ -22,7 +24,7 @@ describe("hostile archives fail the default policy", () => {
   });
 
   it("names the escape in the classic case: a symlink out, then a write through it", async () => {
-    const { report } = await verify(archive([{ name: "l", mode: 0o120777, data: "../../etc" }, { name: "l/passwd", data: "pwned" }]));
+    const { report } = await verify(archive(bootable([{ name: "l", mode: 0o120777, data: "../../etc" }, { name: "l/passwd", data: "pwned" }])));
     expect(report.findings.map((f) => [f.rule, f.path])).toEqual([
       ["CPIOX_RULE_SYMLINK_ESCAPE", "l"],
       ["CPIOX_RULE_THROUGH_SYMLINK", "l/passwd"],

@@ -76,7 +76,9 @@ beforeAll(() => {
 });
 
 function listFile(): string {
-  const lines = ["dir /bin 0755 0 0"];
+  // A bootable image: an /init, so the findings are the IMA ones alone.
+  writeFileSync(join(work, "init"), "#!/bin/sh\n");
+  const lines = [`file /init ${join(work, "init")} 0755 0 0`, "dir /bin 0755 0 0"];
   for (const [path, [content, ima]] of Object.entries(files)) {
     writeFileSync(join(work, path.replace("/", "_")), content);
     if (ima) lines.push(`xattr security.ima=0x${ima.toString("hex")}`);

@@ -28,6 +28,9 @@ export const reportImage: HandEntry[] = [
   { name: "tmp", mode: 0o40777 },
 ];
 
+/** What makes an image bootable for the default policy. */
+const INIT: HandEntry = { name: "init", mode: 0o100755, data: "#!/bin/sh\n" };
+
 function run(args: string[]) {
   let stdout = "";
   let stderr = "";
@@ -63,7 +66,7 @@ describe("cpiox verify", () => {
     const clean = join(dir, "clean.cpio");
     const bad = join(dir, "bad.cpio");
     const broken = join(dir, "broken.cpio");
-    writeFileSync(clean, archive([{ name: "etc", mode: 0o40755 }, { name: "etc/hostname", data: "box\n" }]));
+    writeFileSync(clean, archive([INIT, { name: "etc", mode: 0o40755 }, { name: "etc/hostname", data: "box\n" }]));
     writeFileSync(bad, archive(reportImage));
     writeFileSync(broken, archive(reportImage).subarray(0, 300));
     const ok = await run(["verify", clean]);
@@ -71,7 +74,7 @@ describe("cpiox verify", () => {
     expect(ok.stdout).toMatch(/^PASS: /);
     const fail = await run(["verify", bad, "--json"]);
     expect(fail.code).toBe(1);
-    expect(JSON.parse(fail.stdout)).toMatchObject({ schema: "cpiox-verify/1", result: "fail" });
+    expect(JSON.parse(fail.stdout)).toMatchObject({ schema: "cpiox-verify/2", result: "fail" });
     expect((await run(["verify", broken, "-q"])).code).toBe(2);
     expect((await run(["verify", clean, "--policy", join(dir, "missing.json")])).code).toBe(2);
     // --manifest, then --against the same image is clean; against another it is not.
@@ -88,8 +91,8 @@ describe("cpiox verify", () => {
 describe("extract --verify", () => {
   it("extracts an image that passes", async () => {
     const root = join(tempDir(), "root");
-    const r = await extract(archive([{ name: "etc", mode: 0o40755 }, { name: "etc/hostname", data: "box\n" }]), { cwd: root, verify: "default", atomic: true });
-    expect(r.files).toBe(1);
+    const r = await extract(archive([INIT, { name: "etc", mode: 0o40755 }, { name: "etc/hostname", data: "box\n" }]), { cwd: root, verify: "default", atomic: true });
+    expect(r.files).toBe(2);
     expect(readFileSync(join(root, "etc/hostname"), "utf8")).toBe("box\n");
   });
 
@@ -98,7 +101,7 @@ describe("extract --verify", () => {
     const root = join(parent, "root");
     await extract(archive([{ name: "old", data: "old tree" }]), { cwd: root });
     const before = snapshot(parent);
-    await expect(extract(archive(reportImage), { cwd: root, verify: "default", atomic: true })).rejects.toThrow(/CPIOX_VERIFY_FAILED: 3 policy violation/);
+    await expect(extract(archive(reportImage), { cwd: root, verify: "default", atomic: true, replace: true })).rejects.toThrow(/CPIOX_VERIFY_FAILED: 3 policy violation/);
     expect(snapshot(parent)).toEqual(before);
   });
 
@@ -111,7 +114,7 @@ describe("extract --verify", () => {
     expect(r.stderr).toContain("CPIOX_RULE_OVERWRITE");
     expect(existsSync(join(dir, "root"))).toBe(false);
     const lone = await run(["extract", join(dir, "bad.cpio"), "-C", join(dir, "root"), "--ima-cert", join(dir, "x.pem")]);
-    expect([lone.code, lone.stderr]).toEqual([2, "cpiox extract: --ima-cert needs --verify POLICY\n"]);
+    expect([lone.code, lone.stderr]).toEqual([2, "cpiox: error CPIOX_BAD_ARGUMENT: --ima-cert needs --verify POLICY\nTry 'cpiox extract --help' for more information.\n"]);
     expect(existsSync(join(dir, "root"))).toBe(false);
   });
 });

@@ -21,7 +21,11 @@ function offsets(entries: HandEntry[]): number[] {
   });
 }
 
-const policyWith = (doc: object) => parsePolicy({ version: 1, ...doc }, "test-policy");
+// Each rule is tested on its own: these small images have no /init, which CPIOX_RULE_NO_INIT
+// (tested on its own below) would report on every one of them.
+const policyWith = (doc: { rules?: object } & object) =>
+  parsePolicy({ version: 1, ...doc, rules: { CPIOX_RULE_NO_INIT: "off", ...doc.rules } }, "test-policy");
+const isolated = () => policyWith({});
 
 interface RuleCase {
   rule: RuleCode;
@@ -73,7 +77,7 @@ const cases: RuleCase[] = [
     policy: policyWith({ requireImaSignature: ["sbin/*"] }) },
 ];
 
-async function findingsOf(entries: HandEntry[], policy?: Policy) {
+async function findingsOf(entries: HandEntry[], policy: Policy = isolated()) {
   const { report } = await verify(archive(entries), { policy });
   return report;
 }
@@ -95,8 +99,75 @@ describe("every rule catches its case and passes a clean image", () => {
   it("the table covers every rule except those tested on their own below", () => {
     const own = ["CPIOX_RULE_HARDLINK_ACROSS_MEMBERS", "CPIOX_RULE_KERNEL_INCOMPATIBLE", "CPIOX_RULE_ARCHIVE_WARNING",
       "CPIOX_RULE_COMPRESSION", "CPIOX_RULE_IMA_INVALID", "CPIOX_RULE_IMA_UNKNOWN_KEY", "CPIOX_RULE_IMA_UNSUPPORTED",
-      "CPIOX_RULE_MANIFEST_ADDED", "CPIOX_RULE_MANIFEST_REMOVED", "CPIOX_RULE_MANIFEST_CHANGED"];
+      "CPIOX_RULE_MANIFEST_ADDED", "CPIOX_RULE_MANIFEST_REMOVED", "CPIOX_RULE_MANIFEST_CHANGED",
+      "CPIOX_RULE_EMPTY_IMAGE", "CPIOX_RULE_NO_INIT", "CPIOX_RULE_PATH_REQUIRED"];
     expect(new Set([...cases.map((c) => c.rule), ...own])).toEqual(new Set(Object.keys(Rules)));
+  });
+});
+
+describe("bootability: the upload gate never passes what cannot boot", () => {
+  const init = (mode = 0o100755): HandEntry => ({ name: "init", mode, data: "#!/bin/sh\n" });
+  const imageRules = async (bytes: Uint8Array, policy?: Policy) => {
+    const { report } = await verify(bytes, { policy });
+    return { result: report.result, rules: report.findings.map((f) => [f.rule, f.severity, f.path]) };
+  };
+
+  it("an empty file, zeros, padding only or bare trailers fail the default policy with CPIOX_RULE_EMPTY_IMAGE", async () => {
+    const empty = { result: "fail", rules: [["CPIOX_RULE_EMPTY_IMAGE", "error", null]] };
+    expect(await imageRules(new Uint8Array(0))).toEqual(empty);
+    expect(await imageRules(new Uint8Array(4096))).toEqual(empty);
+    expect(await imageRules(archive([]))).toEqual(empty);
+    expect(await imageRules(Buffer.concat([archive([]), new Uint8Array(512), gzipSync(archive([]))]))).toEqual(empty);
+  });
+
+  it("no executable /init (nor /sbin/init, /etc/init, /bin/init, /bin/sh) is CPIOX_RULE_NO_INIT", async () => {
+    const noInit = { result: "fail", rules: [["CPIOX_RULE_NO_INIT", "error", null]] };
+    expect(await imageRules(archive([file("etc")]))).toEqual(noInit);
+    expect(await imageRules(archive([init(0o100644)]))).toEqual(noInit); // not executable
+    expect(await imageRules(archive([dir("init")]))).toEqual(noInit);
+    expect(await imageRules(archive([link("init", "nowhere")]))).toEqual(noInit);
+    const pass = { result: "pass", rules: [] };
+    expect(await imageRules(archive([init()]))).toEqual(pass);
+    expect(await imageRules(archive([dir("sbin"), { ...init(), name: "sbin/init" }]))).toEqual(pass);
+    expect(await imageRules(archive([dir("bin"), { ...init(), name: "bin/busybox" }, link("bin/sh", "busybox")]))).toEqual(pass);
+    expect(await imageRules(archive([dir("usr"), { ...init(), name: "usr/init" }, link("init", "/usr/init")]))).toEqual(pass);
+  });
+
+  it("requirePaths: each glob must match a path of the final tree (CPIOX_RULE_PATH_REQUIRED)", async () => {
+    const policy = policyWith({ rules: { CPIOX_RULE_NO_INIT: "error" }, requirePaths: ["init", "lib/modules/*/modules.dep", "etc/{fstab,mtab}"] });
+    const image = [init(), dir("lib"), dir("lib/modules"), dir("lib/modules/6.1.0"), file("lib/modules/6.1.0/modules.dep"), dir("etc"), file("etc/mtab")];
+    expect(await imageRules(archive(image), policy)).toEqual({ result: "pass", rules: [] });
+    const missing = await imageRules(archive(image.slice(0, 3)), policy);
+    expect(missing).toEqual({ result: "fail", rules: [
+      ["CPIOX_RULE_PATH_REQUIRED", "error", null], ["CPIOX_RULE_PATH_REQUIRED", "error", null]] });
+    expect(() => policyWith({ requirePaths: ["lib/[x"] })).not.toThrow(); // parsed; compiled on use
+    await expect(verify(archive(image), { policy: policyWith({ requirePaths: ["lib/[x"] }) })).rejects.toMatchObject({ code: "CPIOX_POLICY_INVALID" });
+  });
+
+  it("requireImaSignature with a [...] class matches what it names (an unsigned bin/false fails)", async () => {
+    const policy = policyWith({ requireImaSignature: ["bin/[ft]*"] });
+    const { report } = await verify(archive([dir("bin"), file("bin/false"), file("bin/sh")]), { policy });
+    expect(report.findings.map((f) => [f.rule, f.path])).toEqual([["CPIOX_RULE_IMA_REQUIRED", "bin/false"]]);
+  });
+
+  it("a limit rated error stops the read at once: an endless stream of entries ends at the limit", async () => {
+    let produced = 0;
+    async function* endless() {
+      for (;;) {
+        const batch: HandEntry[] = [];
+        for (let i = 0; i < 100; i++) batch.push(file(`f${produced++}`));
+        yield archive(batch, false); // no trailer: one endless archive
+        if (produced > 1_000_000) throw new Error("the read did not stop");
+      }
+    }
+    const { report } = await verify(endless(), { policy: policyWith({ limits: { entries: 1000 } }) });
+    expect(report.result).toBe("fail");
+    expect(report.image.sha256).toBeNull();
+    expect(report.findings.map((f) => f.rule)).toEqual(["CPIOX_RULE_LIMIT_ENTRIES"]);
+    expect(produced).toBeLessThan(2000);
+    const total = await verify(endless(), { policy: policyWith({ limits: { totalSize: 5000 } }) });
+    expect(total.report.findings.map((f) => f.rule)).toEqual(["CPIOX_RULE_LIMIT_TOTAL_SIZE"]);
+    expect(total.report.result).toBe("fail");
   });
 });
 
@@ -104,11 +175,11 @@ describe("rules over members", () => {
   it("a hard link to an inode of an earlier archive is CPIOX_RULE_HARDLINK_ACROSS_MEMBERS", async () => {
     const first = archive([file("a", "", { ino: 7, nlink: 2 }), file("b", "data", { ino: 7, nlink: 2 })]);
     const second = archive([file("c", "more", { ino: 7, nlink: 2 })]);
-    const together = await verify(Buffer.concat([first, gzipSync(second)]));
+    const together = await verify(Buffer.concat([first, gzipSync(second)]), { policy: isolated() });
     const found = together.report.findings.filter((f) => f.rule === "CPIOX_RULE_HARDLINK_ACROSS_MEMBERS");
     expect(found).toMatchObject([{ path: "c", member: 1, offset: 0, severity: "error" }]);
     // Within one archive the link is fine.
-    const alone = await verify(first);
+    const alone = await verify(first, { policy: isolated() });
     expect(alone.report.findings).toEqual([]);
     expect(alone.report.counts).toMatchObject({ files: 2, hardlinks: 1 });
   });
@@ -116,7 +187,7 @@ describe("rules over members", () => {
   it("a compression outside the policy is CPIOX_RULE_COMPRESSION at the member's offset", async () => {
     const plain = archive([file("a")]);
     const image = Buffer.concat([plain, gzipSync(archive([file("b")]))]);
-    expect((await verify(image)).report.findings).toEqual([]);
+    expect((await verify(image, { policy: isolated() })).report.findings).toEqual([]);
     const policy = policyWith({ compressions: ["cpio", "zstd"] });
     const { report } = await verify(image, { policy });
     expect(report.findings).toMatchObject([{ rule: "CPIOX_RULE_COMPRESSION", member: 1, offset: plain.length, path: null }]);
@@ -125,7 +196,7 @@ describe("rules over members", () => {
 
   it("an entry from a later member overwriting an earlier one (external initramfs replacing the embedded one)", async () => {
     const image = Buffer.concat([archive([dir("etc"), file("etc/init", "embedded")]), gzipSync(archive([file("etc/init", "external")]))]);
-    const { report } = await verify(feed(image, 7));
+    const { report } = await verify(feed(image, 7), { policy: isolated() });
     expect(report.findings).toMatchObject([{ rule: "CPIOX_RULE_OVERWRITE", path: "etc/init", member: 1, offset: 0 }]);
     expect(report.findings[0].message).toContain("member 0");
   });
@@ -134,15 +205,15 @@ describe("rules over members", () => {
     // gzip with FNAME is fine for the kernel; FCOMMENT is not.
     const gz = gzipSync(archive([file("a")]));
     const flagged = Buffer.concat([gz.subarray(0, 3), Buffer.from([0x10]), gz.subarray(4, 10), Buffer.from("comment\0"), gz.subarray(10)]);
-    expect((await verify(gz)).report.findings).toEqual([]);
-    const { report } = await verify(flagged);
+    expect((await verify(gz, { policy: isolated() })).report.findings).toEqual([]);
+    const { report } = await verify(flagged, { policy: isolated() });
     expect(report.findings).toMatchObject([{ rule: "CPIOX_RULE_KERNEL_INCOMPATIBLE", member: 0 }]);
     expect(report.findings[0].message).toContain("CPIOX_KERNEL_GZIP_FLAGS");
     expect(report.result).toBe("fail");
   });
 
   it("other archive warnings are CPIOX_RULE_ARCHIVE_WARNING, reported but passing by default", async () => {
-    const { report } = await verify(archive([{ name: "odd", mode: 0o170644 }]));
+    const { report } = await verify(archive([{ name: "odd", mode: 0o170644 }]), { policy: isolated() });
     expect(report.findings).toMatchObject([{ rule: "CPIOX_RULE_ARCHIVE_WARNING", severity: "warn", path: "odd" }]);
     expect(report.findings[0].message).toContain("CPIOX_UNKNOWN_TYPE");
     expect(report.result).toBe("pass");

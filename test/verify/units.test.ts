@@ -95,6 +95,15 @@ describe("globs", () => {
     expect([all("usr/a"), all("usr/a/b/c"), all("usrx")]).toEqual([true, true, false]);
     const any = compileGlob("**/init");
     expect([any("init"), any("a/b/init"), any("a/binit")]).toEqual([true, true, false]);
-    expect(compileGlob("a?c.[x]")("abc.[x]")).toBe(true);
+    // "[...]" is a class (it once matched itself literally, so "bin/[ft]*" matched nothing).
+    const cls = compileGlob("bin/[ft]*");
+    expect([cls("bin/false"), cls("bin/true"), cls("bin/sh"), cls("bin/xft")]).toEqual([true, true, false, false]);
+    expect(compileGlob("a?c.\\[x\\]")("abc.[x]")).toBe(true);
+    expect(compileGlob("{init,sbin/init}")("sbin/init")).toBe(true);
+    expect(compileGlob(".*")(".xattr-list")).toBe(true);
+  });
+
+  it("a glob picomatch cannot parse is CPIOX_POLICY_INVALID, never a pattern that matches nothing", () => {
+    for (const bad of ["bin/[ft", "a{b", ""]) expect(() => compileGlob(bad)).toThrow(/CPIOX_POLICY_INVALID/);
   });
 });
