@@ -28,7 +28,23 @@ export const CODEC_ERRORS: Record<number, string> = {
   [-4]: "bytes left after the end-of-block marker",
 };
 
-export function instantiateCodecs(): Codecs {
+/**
+ * Instances kept for the next member: each has 21 MiB of fixed memory, which a new instance
+ * maps and zeroes, so an image of many small members must not pay that per member.
+ */
+const POOL_MAX = 2;
+const pool: Codecs[] = [];
+
+/** A codecs instance for one member; give it back with releaseCodecs when the member is done. */
+export function acquireCodecs(): Codecs {
+  return pool.pop() ?? instantiateCodecs();
+}
+
+export function releaseCodecs(codecs: Codecs): void {
+  if (pool.length < POOL_MAX) pool.push(codecs);
+}
+
+function instantiateCodecs(): Codecs {
   const instance = new WebAssembly.Instance(wasmModule("codecs"), wasmImports);
   const ex = instance.exports as unknown as CodecExports;
   const buf = ex.memory.buffer;

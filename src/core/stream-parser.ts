@@ -115,6 +115,11 @@ export class StreamParser {
     return this.core.rec[A.REC_OFFSET];
   }
 
+  /** The name of the entry whose body is in progress, once its header and name were read. */
+  get entryName(): string | undefined {
+    return this.phase === Phase.Body && this.current ? this.current.path : undefined;
+  }
+
   get stopped(): boolean { return this.phase === Phase.Stopped; }
 
   /** Where the stream is if it ends now. */

@@ -7,6 +7,7 @@ import { CpioxError, type Warning } from "../errors.js";
 import type { Entry, Xattr } from "../entries.js";
 import { ChunkReader } from "../input/reader.js";
 import { decoders } from "./decoders/index.js";
+import { acquireCodecs, releaseCodecs, type Codecs } from "../core/codecs.js";
 import type { ContainerFacts } from "./decoders/types.js";
 import type { XattrListPath } from "../core/xattr-list-file.js";
 import { sniffCompression, type CompressionName } from "./sniff.js";
@@ -130,7 +131,8 @@ export async function readArchive(
       const chunk = await reader.next();
       if (!chunk) break;
       const used = parser.push(chunk);
-      checkSize(used, { offset: reader.offset - chunk.length, member: members.length });
+      // The member these bytes went to: the open plain archive, else the last one that began.
+      checkSize(used, { offset: reader.offset - chunk.length, member: plain ? (plain as MemberInfo).index : Math.max(members.length - 1, 0) });
       if (plain) started = true;
       await events.drain?.();
       if (!parser.stopped) continue;
@@ -150,26 +152,37 @@ export async function readArchive(
       members.push(member);
       events.memberStart?.(member);
       parser.begin(0, started ? MODE_RESET : MODE_START, member.index);
+      const lent: Codecs[] = [];
       const ctx = {
         reader, start, member: member.index, warn: (w: Warning) => events.warn(w),
         describe: (facts: ContainerFacts) => { member.container = { ...member.container, ...facts }; },
+        codecs: () => {
+          const c = acquireCodecs();
+          lent.push(c);
+          return c;
+        },
       };
-      for await (const out of decoder.decode(ctx)) {
-        member.uncompressedSize += out.length;
-        checkSize(out.length, { offset: start, member: member.index });
-        const ratio = member.uncompressedSize / Math.max(1, reader.offset - start);
-        if (maxRatio > 0 && member.uncompressedSize > RATIO_GRACE && ratio > maxRatio) {
-          throw new CpioxError("CPIOX_RATIO_EXCEEDED",
-            `${kind} member expands more than --max-ratio ${maxRatio}:1 (${member.uncompressedSize} bytes from ${reader.offset - start})`,
-            { offset: start, member: member.index });
+      try {
+        for await (const out of decoder.decode(ctx)) {
+          member.uncompressedSize += out.length;
+          checkSize(out.length, { offset: start, member: member.index });
+          const ratio = member.uncompressedSize / Math.max(1, reader.offset - start);
+          if (maxRatio > 0 && member.uncompressedSize > RATIO_GRACE && ratio > maxRatio) {
+            throw new CpioxError("CPIOX_RATIO_EXCEEDED",
+              `${kind} member expands more than --max-ratio ${maxRatio}:1 (${member.uncompressedSize} bytes from ${reader.offset - start})`,
+              { offset: start, member: member.index });
+          }
+          parser.push(out);
+          await events.drain?.();
+          if (parser.stopped) {
+            throw new CpioxError("CPIOX_JUNK_IN_MEMBER",
+              `junk within compressed archive: a byte that is neither a header nor NUL padding in the ${kind} member (member at input offset ${start}; offset given in its decompressed data)`,
+              { offset: parser.position, member: member.index });
+          }
         }
-        parser.push(out);
-        await events.drain?.();
-        if (parser.stopped) {
-          throw new CpioxError("CPIOX_JUNK_IN_MEMBER",
-            `junk within compressed archive: a byte that is neither a header nor NUL padding in the ${kind} member (member at input offset ${start}; offset given in its decompressed data)`,
-            { offset: parser.position, member: member.index });
-        }
+      } finally {
+        // The generator has finished (or was closed) by now: its instance can serve the next member.
+        lent.forEach(releaseCodecs);
       }
       if (parser.state === "header") {
         // The kernel's "junk at the end of compressed archive", case 1: bytes after the last
@@ -196,6 +209,7 @@ export async function readArchive(
         code: "CPIOX_TRUNCATED",
         message: `input ends at ${parser.position} inside the entry (in its ${parser.state}); the kernel stops here without an error`,
         offset: parser.entryStart, member: plain ? (plain as MemberInfo).index : members.length,
+        entry: parser.entryName,
       });
       closePlain(reader.offset);
     } else closePlain(parser.lastEntryEnd);

@@ -1,13 +1,17 @@
 // bzip2 members, decoded in the WebAssembly codecs module one block at a time. Blocks are
 // bit-aligned, so a window of the compressed stream is kept in the module and slid between
 // blocks; whatever was read past the end-of-stream marker goes back to the reader.
-import { CODEC_ERRORS, instantiateCodecs } from "../../core/codecs.js";
+import { CODEC_ERRORS } from "../../core/codecs.js";
 import { CpioxError } from "../../errors.js";
 import { readExactly, readInto } from "../../input/reader.js";
 import { memberErrors, type DecodeContext, type MemberDecoder } from "./types.js";
 
-/** More than any 900 kB block can compress to, so one window always holds a whole block. */
-const WINDOW_MIN = 3 << 20;
+/**
+ * The window's first fill. A block that does not fit is decoded again after the window grew
+ * (x4, up to the whole input region), so a member of a few bytes does not read, and then hand
+ * back, megabytes of what follows it.
+ */
+const FIRST_FILL = 64 << 10;
 const OUT_CHUNK = 1 << 20;
 const BZ_BLOCK_READY = 1, BZ_STREAM_END = 2;
 const BZ_ERRORS: Record<number, string> = {
@@ -35,7 +39,7 @@ export const bzip2Decoder: MemberDecoder = {
     }
     const level = head[3] - 0x30;
     ctx.describe({ blockSize: level * 100000 });
-    const codecs = instantiateCodecs();
+    const codecs = ctx.codecs();
     const bz = codecs.exports as unknown as Bzip2Exports;
     const input = codecs.input;
     bz.bzReset();
@@ -43,18 +47,24 @@ export const bzip2Decoder: MemberDecoder = {
     let bitOffset = 0;  // where the next block starts, in bits from the window's start
     let exhausted = false;
     let blocks = 0;
+    let fill = FIRST_FILL; // bytes the window holds from the next block on, when the input has them
     for (;;) {
       const start = bitOffset >>> 3;
-      if (!exhausted && winLen - start < WINDOW_MIN) {
+      if (!exhausted && winLen - start < fill) {
         input.copyWithin(0, start, winLen);
         winLen -= start;
         bitOffset &= 7;
-        const want = input.length - winLen;
+        const want = Math.min(fill, input.length) - winLen;
         const got = await readInto(reader, input.subarray(winLen), want);
         winLen += got;
         exhausted = got < want;
       }
       const r = bz.bzBlock(winLen, bitOffset, level * 100000);
+      if (r === -1 && !exhausted && fill < input.length) {
+        // The block runs past the window: grow it and decode the block again from its start.
+        fill = Math.min(fill * 4, input.length);
+        continue;
+      }
       if (r < 0) {
         const why = r === -1 ? "truncated stream" : BZ_ERRORS[r] ?? CODEC_ERRORS[r] ?? `error ${r}`;
         throw corrupt(`${why} (block ${blocks})`);

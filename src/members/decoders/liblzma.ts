@@ -9,6 +9,8 @@ import { freeNative, nativeBuffer, onThreadPool, systemLibrary, type AsyncFn } f
 export const LZMA_MEMLIMIT = 512n << 20n;
 const IN_SIZE = 1 << 20;
 const OUT_SIZE = 1 << 20;
+/** The first feed of a member, doubled on each refill: what a small member does not use is copied back. */
+const FIRST_FEED = 16 << 10;
 const STREAM_SIZE = 136; // sizeof(lzma_stream) on 64-bit Linux
 // lzma_stream field offsets
 const NEXT_IN = 0, AVAIL_IN = 8, NEXT_OUT = 24, AVAIL_OUT = 32;
@@ -43,13 +45,15 @@ export async function* liblzmaDecode(
   try {
     if (init !== LZMA_OK) throw corrupt(`decoder setup failed: ${LZMA_ERRORS[init] ?? init}`);
     let fed = 0;        // bytes copied into the input buffer for the current call
+    let feed = FIRST_FEED;
     let action = LZMA_RUN;
     for (;;) {
       if (s.getBigUint64(AVAIL_IN, true) === 0n && action === LZMA_RUN) {
         const chunk = await reader.next();
         if (!chunk) action = LZMA_FINISH;
         else {
-          fed = Math.min(chunk.length, IN_SIZE);
+          fed = Math.min(chunk.length, feed);
+          feed = Math.min(feed * 2, IN_SIZE);
           inView.set(chunk.subarray(0, fed));
           if (fed < chunk.length) reader.unread(chunk.subarray(fed));
           s.setBigUint64(NEXT_IN, inAddr, true);

@@ -2,7 +2,7 @@
 // kernel since 2021, a zero size word or fewer than four bytes left end it; its blocks are
 // decoded by the system's liblz4 on the thread pool, overlapping the parse. The modern frame is
 // read too, with a warning because the kernel rejects it, by the WebAssembly codecs module.
-import { CODEC_ERRORS, instantiateCodecs } from "../../core/codecs.js";
+import { CODEC_ERRORS } from "../../core/codecs.js";
 import { CpioxError } from "../../errors.js";
 import { readExactly, readInto, skipBytes } from "../../input/reader.js";
 import { memberErrors, type DecodeContext, type MemberDecoder } from "./types.js";
@@ -115,7 +115,7 @@ export const lz4FrameDecoder: MemberDecoder = {
     if (flg & 0x01) throw corrupt("frames that need a dictionary cannot be decoded");
     await skipBytes(reader, 1); // header checksum
     ctx.describe({ frame: "modern", blockMaximum: maxBlock, independentBlocks: independent, contentSize, contentChecksum });
-    const codecs = instantiateCodecs();
+    const codecs = ctx.codecs();
     const history = codecs.history;
     let kept = 0; // bytes of history just before HISTORY
     for (;;) {

@@ -2,6 +2,7 @@
 // first byte after the member.
 import type { ChunkReader } from "../../input/reader.js";
 import { CpioxError, type Warning } from "../../errors.js";
+import type { Codecs } from "../../core/codecs.js";
 
 export interface DecodeContext {
   reader: ChunkReader;
@@ -11,6 +12,8 @@ export interface DecodeContext {
   warn(w: Warning): void;
   /** Records what the container header says (shown by `cpiox examine`). */
   describe(facts: ContainerFacts): void;
+  /** The WebAssembly block decoders, lent for this member (returned when it ends). */
+  codecs(): Codecs;
 }
 
 export type ContainerFacts = Record<string, string | number | boolean | null>;

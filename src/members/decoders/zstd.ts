@@ -3,15 +3,34 @@
 // so the member's exact end is known (the kernel decodes one frame).
 import type { ContainerFacts, DecodeContext, MemberDecoder } from "./types.js";
 import { memberErrors } from "./types.js";
-import { freeNative, nativeBuffer, onThreadPool, systemLibrary, type AsyncFn } from "./native.js";
+import { freeNative, nativeBuffer, onThreadPool, systemLibrary, type AsyncFn, type NativeBuffer } from "./native.js";
 
 const IN_SIZE = 1 << 20;
 const OUT_SIZE = 1 << 20;
+/**
+ * A member's first feed: small, doubled on each refill up to IN_SIZE. The bytes past a frame's
+ * end are copied back to the reader, so an image of many small frames must not move a whole
+ * megabyte in and out per frame.
+ */
+const FIRST_FEED = 16 << 10;
+/** Decoder contexts and buffers kept for the next member (several readers may run at once). */
+const POOL_MAX = 2;
+
+interface Resources {
+  dctx: unknown;
+  input: NativeBuffer;
+  inDesc: NativeBuffer;
+  outputs: NativeBuffer[];
+  outDescs: NativeBuffer[];
+}
+const pool: Resources[] = [];
+const SESSION_AND_PARAMETERS = 3; // ZSTD_reset_session_and_parameters
 const CONTENTSIZE_UNKNOWN = 0xffffffffffffffffn;
 const CONTENTSIZE_ERROR = 0xfffffffffffffffen;
 
 const libzstd = systemLibrary("libzstd.so.1", "libzstd1", (lib) => ({
   createDCtx: lib.func("void *ZSTD_createDCtx(void)") as AsyncFn<unknown>,
+  resetDCtx: lib.func("size_t ZSTD_DCtx_reset(void *dctx, int reset)") as AsyncFn<number | bigint>,
   freeDCtx: lib.func("size_t ZSTD_freeDCtx(void *dctx)") as AsyncFn<bigint>,
   // The buffers are { pointer, size, pos } structs, passed by address.
   decompressStream: lib.func("size_t ZSTD_decompressStream(void *dctx, void *output, void *input)") as AsyncFn<number | bigint>,
@@ -27,14 +46,16 @@ export const zstdDecoder: MemberDecoder = {
     const z = libzstd(where);
     const head = await reader.peek(18);
     ctx.describe(frameFacts(head, z.frameContentSize));
-    const input = nativeBuffer(IN_SIZE), inDesc = nativeBuffer(24); // ZSTD_inBuffer
-    const inD = new DataView(inDesc.view.buffer, inDesc.view.byteOffset, 24);
     // Two output buffers: the next call decodes into one while the other is parsed.
-    const outputs = [nativeBuffer(OUT_SIZE), nativeBuffer(OUT_SIZE)];
-    const outDescs = [nativeBuffer(24), nativeBuffer(24)]; // ZSTD_outBuffer
+    const res: Resources = pool.pop() ?? {
+      dctx: z.createDCtx(), input: nativeBuffer(IN_SIZE), inDesc: nativeBuffer(24), // ZSTD_inBuffer
+      outputs: [nativeBuffer(OUT_SIZE), nativeBuffer(OUT_SIZE)], outDescs: [nativeBuffer(24), nativeBuffer(24)], // ZSTD_outBuffer
+    };
+    const { dctx, input, inDesc, outputs, outDescs } = res;
+    const inD = new DataView(inDesc.view.buffer, inDesc.view.byteOffset, 24);
     const outD = outDescs.map((d) => new DataView(d.view.buffer, d.view.byteOffset, 24));
-    const dctx = z.createDCtx();
     let fed = 0;
+    let feed = FIRST_FEED;
     let exhausted = false;
     const consumed = () => Number(inD.getBigUint64(16, true));
     // New input only once the previous chunk is used up (the call in flight never sees it change).
@@ -45,7 +66,8 @@ export const zstdDecoder: MemberDecoder = {
         exhausted = true;
         return;
       }
-      fed = Math.min(chunk.length, IN_SIZE);
+      fed = Math.min(chunk.length, feed);
+      feed = Math.min(feed * 2, IN_SIZE);
       input.view.set(chunk.subarray(0, fed));
       if (fed < chunk.length) reader.unread(chunk.subarray(fed));
       inD.setBigUint64(8, BigInt(fed), true);
@@ -87,8 +109,12 @@ export const zstdDecoder: MemberDecoder = {
     } finally {
       // A call still running (the consumer stopped early) must finish before its buffers go.
       await pending?.catch(() => undefined);
-      z.freeDCtx(dctx);
-      freeNative(input, inDesc, ...outputs, ...outDescs);
+      if (pool.length < POOL_MAX && !z.isError(BigInt(z.resetDCtx(dctx, SESSION_AND_PARAMETERS)))) {
+        pool.push(res);
+      } else {
+        z.freeDCtx(dctx);
+        freeNative(input, inDesc, ...outputs, ...outDescs);
+      }
     }
   },
 };
