@@ -2,7 +2,8 @@
 // then success, a server that ignores Range, an object that changes, 404, redirects, digests.
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from "node:net";
+import { parsePolicy } from "../src/verify/policy.js";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { extract, list } from "../src/api.js";
@@ -120,5 +121,83 @@ describe("HTTP sources", () => {
     const missing = (await verify(`${base}/nothing-here`, fast)).report;
     // Nothing was read: the input is unreadable, which says nothing about an image, and has no digest.
     expect(missing).toMatchObject({ result: "unreadable", error: { code: "CPIOX_HTTP" }, image: { size: 0, sha256: null } });
+  });
+});
+
+describe("a hostile HTTP server on loopback", () => {
+  // Raw sockets: each answer is exactly the bytes given, whatever HTTP would allow.
+  let raw: Server;
+  let rawBase = "";
+  const answers = new Map<string, (socket: Socket) => void>();
+  beforeAll(async () => {
+    raw = createNetServer((socket) => {
+      socket.once("data", (d) => {
+        const path = /^GET (\S+)/.exec(d.toString("latin1"))?.[1] ?? "";
+        const answer = answers.get(path);
+        if (answer) answer(socket);
+        else socket.destroy();
+      });
+      socket.on("error", () => undefined);
+    });
+    await new Promise<void>((r) => raw.listen(0, "127.0.0.1", r));
+    rawBase = `http://127.0.0.1:${(raw.address() as AddressInfo).port}`;
+    const good = archive([{ name: "init", mode: 0o100755, data: "#!/bin/sh\n" }]);
+    const extra = archive([{ name: "smuggled", data: "past the body" }]);
+    answers.set("/longer", (s) => s.end(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\ncontent-length: ${good.length}\r\nconnection: close\r\n\r\n`), good, extra])));
+    answers.set("/garbage", (s) => s.end("HTTP/1.1 2OO NOPE\r\nthis is not a header\r\n\r\n"));
+    answers.set("/huge", (s) => s.end(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\ncontent-length: 99999999999999\r\n\r\n`), good])));
+    // One byte every 50 ms: never idle long enough for the timeout, far below the minimum rate.
+    answers.set("/drip", (s) => {
+      s.write(`HTTP/1.1 200 OK\r\ncontent-length: ${good.length}\r\n\r\n`);
+      let i = 0;
+      const t = setInterval(() => {
+        if (s.destroyed || i >= good.length) return clearInterval(t);
+        s.write(good.subarray(i, ++i));
+      }, 50);
+      s.on("close", () => clearInterval(t));
+    });
+    // Valid entries without end: only a policy limit stops it.
+    answers.set("/endless", (s) => {
+      s.write("HTTP/1.1 200 OK\r\nconnection: close\r\n\r\n");
+      let n = 0;
+      const more = () => {
+        while (!s.destroyed && s.write(archive(Array.from({ length: 100 }, () => ({ name: `f${n++}`, data: "x" })), false)));
+        if (!s.destroyed) s.once("drain", more);
+      };
+      s.on("error", () => undefined);
+      more();
+    });
+  });
+  afterAll(() => new Promise<void>((r) => raw.close(() => r())));
+
+  it("bytes sent past the Content-Length are not part of the body and are never parsed", async () => {
+    const warnings: string[] = [];
+    const entries = await list(`${rawBase}/longer`, { ...fast, onwarn: (w) => warnings.push(w.code) });
+    expect(entries.map((e) => e.path)).toEqual(["init"]);
+    expect(warnings).toEqual([]);
+  });
+
+  it("garbage status lines and headers, and a huge Content-Length cut short, end in CPIOX_HTTP", async () => {
+    await expect(list(`${rawBase}/garbage`, fast)).rejects.toMatchObject({ code: "CPIOX_HTTP" });
+    await expect(list(`${rawBase}/huge`, { http: { retryDelay: 5, retries: 2, timeout: 300 } })).rejects.toMatchObject({ code: "CPIOX_HTTP" });
+  });
+
+  it("a slow drip is a stall below --min-rate, retried a bounded number of times; --deadline bounds the whole read", async () => {
+    const t0 = Date.now();
+    const warnings: string[] = [];
+    await expect(list(`${rawBase}/drip`, { http: { retryDelay: 5, retries: 2, timeout: 300, minRate: 1024 }, onwarn: (w) => warnings.push(w.code) }))
+      .rejects.toMatchObject({ code: "CPIOX_HTTP", message: expect.stringContaining("bytes/s") });
+    expect(warnings).toEqual(["CPIOX_HTTP_RETRY", "CPIOX_HTTP_RETRY"]);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    await expect(list(`${rawBase}/drip`, { http: { retryDelay: 5, retries: 5, timeout: 30_000, minRate: 0, deadline: 400 } }))
+      .rejects.toMatchObject({ code: "CPIOX_HTTP", message: expect.stringContaining("--deadline") });
+  });
+
+  it("verify of an endless stream of valid entries stops at the policy's entry limit", async () => {
+    const policy = parsePolicy({ version: 1, limits: { entries: 5000 } }, "limit");
+    const { report } = await verify(`${rawBase}/endless`, { ...fast, policy });
+    expect(report.result).toBe("fail");
+    expect(report.findings.map((f) => f.rule)).toEqual(["CPIOX_RULE_LIMIT_ENTRIES"]);
+    expect(report.counts.entries).toBe(5001);
   });
 });
