@@ -36,7 +36,8 @@ describe("progress", () => {
 
   it("the CLI shows it on a terminal, never without one or with --json", async () => {
     const f = join(tempDir(), "img");
-    writeFileSync(f, Buffer.concat([archive([{ name: "a", data: "1" }]), gzipSync(archive([{ name: "b", data: "2" }]))]));
+    // Bootable (an /init), so verify passes and only the progress line is on stderr.
+    writeFileSync(f, Buffer.concat([archive([{ name: "init", mode: 0o100755, data: "1" }]), gzipSync(archive([{ name: "b", data: "2" }]))]));
     const run = async (args: string[], tty: boolean) => {
       const out = fakeStream(false), err = fakeStream(tty);
       const code = await main(args, out as never, err as never);

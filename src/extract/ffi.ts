@@ -41,6 +41,8 @@ export const AT_SYMLINK_NOFOLLOW = 0x100;
 export const AT_REMOVEDIR = 0x200;
 export const RESOLVE_NO_MAGICLINKS = 0x02;
 export const RESOLVE_IN_ROOT = 0x10;
+export const RESOLVE_NO_SYMLINKS = 0x04;
+export const RESOLVE_BENEATH = 0x08;
 
 export const EPERM = 1;
 export const ENOENT = 2;
@@ -102,6 +104,16 @@ export function typeAt(dirfd: number, path: CPath): number {
   const r = ret(c.statx(dirfd, path, AT_SYMLINK_NOFOLLOW, STATX_TYPE, statxBuf));
   if (r < 0) return r;
   return statxBuf.readUInt16LE(0x1c) & 0o170000;
+}
+
+const STATX_INO = 0x100;
+/** The type bits and a device:inode key of the object at path (not following a final symlink), or null. */
+export function identityAt(dirfd: number, path: CPath): { type: number; key: string } | null {
+  const r = ret(c.statx(dirfd, path, AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_INO, statxBuf));
+  if (r < 0) return null;
+  // struct statx: stx_mode at 0x1c, stx_ino at 0x20, stx_dev_major/minor at 0x88/0x8c.
+  const key = `${statxBuf.readUInt32LE(0x88)}:${statxBuf.readUInt32LE(0x8c)}:${statxBuf.readBigUInt64LE(0x20)}`;
+  return { type: statxBuf.readUInt16LE(0x1c) & 0o170000, key };
 }
 
 const linkBuf = Buffer.alloc(4097);

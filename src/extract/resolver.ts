@@ -31,9 +31,7 @@ export class RootResolver {
     const key = joinParts(parts).toString("latin1");
     const hit = this.cache.get(key);
     if (hit !== undefined) return hit;
-    const fd = this.kind === "openat2"
-      ? ffi.openat2(this.rootFd, ffi.cpath(key), DIR_FLAGS, ffi.RESOLVE_IN_ROOT | ffi.RESOLVE_NO_MAGICLINKS)
-      : this.walk(parts);
+    const fd = this.kind === "openat2" ? this.openat2(parts, key) : this.walk(parts, false, this.cachedParent(parts));
     if (fd < 0) return fd;
     if (this.cache.size >= MAX_CACHED_DIRS) this.invalidate();
     this.cache.set(key, fd);
@@ -65,28 +63,65 @@ export class RootResolver {
    * semantics as a lookup (--make-parents). One walk, whatever the depth; the fd is cached.
    */
   makeDirs(parts: readonly Buffer[]): number {
-    const fd = this.walk(parts, true);
+    const fd = this.walk(parts, true, this.cachedParent(parts));
     if (fd < 0) return fd;
     if (this.cache.size >= MAX_CACHED_DIRS) this.invalidate();
     this.cache.set(joinParts(parts).toString("latin1"), fd);
     return fd;
   }
 
-  /** Component by component from the root; `create` makes missing directories. Linear in the parts. */
-  private walk(initial: readonly Buffer[], create = false): number {
-    const stack: number[] = [this.rootFd];
+  /**
+   * The whole path in the root; or, when the parent is cached and the last component is a plain
+   * name that is not a symlink, just that name beneath the parent (the same directory, found
+   * without walking the depth again). Anything else falls back to the whole path.
+   */
+  private openat2(parts: readonly Buffer[], key: string): number {
+    const parent = this.cachedParent(parts);
+    const last = parts[parts.length - 1];
+    if (parent !== undefined && !isDotDot(last)) {
+      const fd = ffi.openat2(parent, ffi.cpath(last), DIR_FLAGS, ffi.RESOLVE_BENEATH | ffi.RESOLVE_NO_SYMLINKS);
+      if (fd >= 0) return fd;
+    }
+    return ffi.openat2(this.rootFd, ffi.cpath(key), DIR_FLAGS, ffi.RESOLVE_IN_ROOT | ffi.RESOLVE_NO_MAGICLINKS);
+  }
+
+  /**
+   * The cached directory of all but the last component, when there is one: archives list a
+   * directory's contents right after it, so the walk then has one component left, not the depth.
+   */
+  private cachedParent(parts: readonly Buffer[]): number | undefined {
+    if (parts.length < 2) return undefined;
+    return this.cache.get(joinParts(parts.slice(0, -1)).toString("latin1"));
+  }
+
+  /**
+   * Component by component; `create` makes missing directories. Linear in the parts. With
+   * `from`, the cached fd of parts minus the last, only the last is walked; a ".." that would
+   * climb above it restarts the walk from the root, where every ancestor is on the stack.
+   */
+  private walk(initial: readonly Buffer[], create = false, from?: number): number {
+    const stack: number[] = from === undefined ? [this.rootFd] : [this.rootFd, from];
+    // The cached fd belongs to the cache: never closed here.
+    const owned = (fd: number) => fd !== this.rootFd && fd !== from;
     // Components still to walk, last first: taking one and inserting a symlink's target are both cheap.
-    const todo = [...initial].reverse();
+    const todo = from === undefined ? [...initial].reverse() : [initial[initial.length - 1]];
     let symlinks = 0;
     const fail = (errno: number) => {
-      for (const fd of stack.slice(1)) closeSync(fd);
+      for (const fd of stack) if (owned(fd)) closeSync(fd);
       return errno;
     };
     while (todo.length) {
       const part = todo.pop()!;
       const cur = stack[stack.length - 1];
       if (isDotDot(part)) {
-        if (stack.length > 1) closeSync(stack.pop()!);
+        if (from !== undefined && stack.length === 2 && stack[1] === from) {
+          fail(0);
+          return this.walk(initial, create);
+        }
+        if (stack.length > 1) {
+          const up = stack.pop()!;
+          if (owned(up)) closeSync(up);
+        }
         continue;
       }
       const name = ffi.cpath(part);
@@ -101,7 +136,12 @@ export class RootResolver {
         if (++symlinks > MAX_SYMLINKS) return fail(-ffi.ELOOP);
         const target = ffi.readlinkat(cur, name);
         if (typeof target === "number") return fail(target);
-        if (target[0] === 0x2f) while (stack.length > 1) closeSync(stack.pop()!);
+        if (target[0] === 0x2f) {
+          while (stack.length > 1) {
+            const up = stack.pop()!;
+            if (owned(up)) closeSync(up);
+          }
+        }
         const expanded = splitName(target);
         for (let i = expanded.length - 1; i >= 0; i--) todo.push(expanded[i]);
         continue;
@@ -111,8 +151,9 @@ export class RootResolver {
       if (fd < 0) return fail(fd);
       stack.push(fd);
     }
-    if (stack.length === 1) return ffi.openat(this.rootFd, ffi.cpath("."), DIR_FLAGS);
-    for (const fd of stack.slice(1, -1)) closeSync(fd);
-    return stack[stack.length - 1];
+    const last = stack[stack.length - 1];
+    for (const fd of stack.slice(1, -1)) if (owned(fd)) closeSync(fd);
+    // The result goes into the cache under its own key: never the root's or another entry's fd.
+    return owned(last) ? last : ffi.openat(last, ffi.cpath("."), DIR_FLAGS);
   }
 }

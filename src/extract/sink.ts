@@ -134,19 +134,22 @@ export class ExtractSink implements ArchiveEvents {
     }
     this.links.clear();
     this.resolver.invalidate();
-    for (let i = this.deferred.length - 1; i >= 0; i--) {
-      const d = this.deferred[i];
-      if (d.parts.length === 0) {
-        if (d.mode !== null) ffi.fchmodat(this.resolver.rootFd, ffi.cpath("."), d.mode, 0);
-        const r = ffi.utimensat(this.resolver.rootFd, ffi.cpath("."), d.mtime, 0);
-        if (r < 0) this.warnRoot("CPIOX_ATTRIBUTES_FAILED", `cannot set the root's mtime (${errnoName(-r)})`);
-        continue;
-      }
-      const dirFd = this.resolver.openDir(d.parts.slice(0, -1));
+    // The kernel walks its list newest first, so for each object the first entry naming it wins.
+    // Walking oldest first and skipping objects already done gives the same result, and each
+    // directory's parent is then usually the one just resolved (linear in the names, not
+    // quadratic in the depth).
+    const done = new Set<string>();
+    for (const d of this.deferred) {
+      const itself = d.parts.length === 0;
+      const dirFd = itself ? this.resolver.rootFd : this.resolver.openDir(d.parts.slice(0, -1));
       if (dirFd < 0) continue;
-      const base = ffi.cpath(d.parts[d.parts.length - 1]);
-      if (d.mode !== null && ffi.typeAt(dirFd, base) === S_IFDIR) ffi.fchmodat(dirFd, base, d.mode, 0);
-      ffi.utimensat(dirFd, base, d.mtime, ffi.AT_SYMLINK_NOFOLLOW);
+      const base = ffi.cpath(itself ? "." : d.parts[d.parts.length - 1]);
+      const id = ffi.identityAt(dirFd, base);
+      if (id === null || done.has(id.key)) continue;
+      done.add(id.key);
+      if (d.mode !== null && id.type === S_IFDIR) ffi.fchmodat(dirFd, base, d.mode, 0);
+      const r = ffi.utimensat(dirFd, base, d.mtime, ffi.AT_SYMLINK_NOFOLLOW);
+      if (r < 0 && itself) this.warnRoot("CPIOX_ATTRIBUTES_FAILED", `cannot set the root's mtime (${errnoName(-r)})`);
     }
     this.deferred.length = 0;
     this.resolver.close();

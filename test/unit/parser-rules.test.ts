@@ -34,7 +34,7 @@ describe.each(CHUNK_SIZES)("parser rules, chunks of %s", (chunk) => {
     const cut = await extractBytes(full.subarray(0, 110 + 4 + 50), chunk);
     expect(cut.error).toBeNull();
     expect(codes(cut.warnings)).toEqual(["CPIOX_TRUNCATED"]);
-    expect(lstatSync(join(cut.dir, "a")).size).toBe(50);
+    expect(lstatSync(join(cut.dir, "a")).size).toBe(164 - 112); // what came after the 112-byte header and name
     const head = await extractBytes(full.subarray(0, 60), chunk);
     expect(codes(head.warnings)).toEqual(["CPIOX_TRUNCATED"]);
     expect(head.warnings[0].offset).toBe(0);
