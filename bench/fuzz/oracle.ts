@@ -12,9 +12,13 @@ import { removeTreeAt } from "../../src/extract/remove-tree.js";
 
 /** Archive data one input may expand to: the bomb guard must stop a bomb well before memory suffers. */
 export const FUZZ_MAX_SIZE = 32 << 20;
-/** Time one input may take through all four commands: a base plus a cost per input byte. */
+/**
+ * Time one input may take through all four commands: a base, a cost per KiB of input, and one per
+ * KiB of archive data it expands to (a small compressed input may hold megabytes of entries).
+ */
 export const TIME_BASE_MS = 5000;
 export const TIME_PER_KIB_MS = 20;
+export const TIME_PER_ARCHIVE_KIB_MS = 2;
 /** Resident memory the fuzzing process may reach. */
 export const MEMORY_BOUND = 1536 << 20;
 
@@ -105,7 +109,11 @@ export async function judge(bytes: Buffer, sandbox: Sandbox, resolvers: readonly
     if (o.failure) failures.push(`${what}: ${o.failure}`);
   };
   note("list", await settle(() => list(bytes, limits)));
-  note("examine", await settle(() => examine(bytes, limits)));
+  let archiveBytes = 0;
+  note("examine", await settle(async () => {
+    const { members } = await examine(bytes, limits);
+    archiveBytes = members.reduce((sum, m) => sum + m.uncompressedSize, 0);
+  }));
   // verify never throws for an image: whatever it is, the answer is a report.
   const v = await settle(async () => {
     const { report } = await verify(bytes, { maxSize: FUZZ_MAX_SIZE });
@@ -122,7 +130,7 @@ export async function judge(bytes: Buffer, sandbox: Sandbox, resolvers: readonly
     sandbox.clearRoot();
   }
   const ms = performance.now() - t0;
-  const budget = TIME_BASE_MS + (bytes.length / 1024) * TIME_PER_KIB_MS;
+  const budget = TIME_BASE_MS + (bytes.length / 1024) * TIME_PER_KIB_MS + (archiveBytes / 1024) * TIME_PER_ARCHIVE_KIB_MS;
   if (ms > budget) failures.push(`took ${Math.round(ms)} ms, budget ${Math.round(budget)} ms`);
   const rss = process.memoryUsage().rss;
   if (rss > MEMORY_BOUND) failures.push(`resident memory ${rss >> 20} MiB, bound ${MEMORY_BOUND >> 20} MiB`);
