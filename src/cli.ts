@@ -212,9 +212,10 @@ function parseCommand(cmd: Command, args: string[]) {
 
 export async function main(argv: string[], out = process.stdout, err = process.stderr): Promise<number> {
   const [command, ...rest] = argv;
-  if (!command || command === "-h" || command === "--help" || command === "help") {
-    (command ? out : err).write(USAGE.main + "\n");
-    return command ? 0 : 2;
+  if (!command) return usageFailure(err, null, "no command given");
+  if (command === "-h" || command === "--help" || command === "help") {
+    out.write(USAGE.main + "\n");
+    return 0;
   }
   if (command === "--version" || command === "-V") {
     out.write(`cpiox ${packageVersion()}\n`);

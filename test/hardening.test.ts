@@ -277,6 +277,7 @@ describe("every CLI failure is one coded line", () => {
       expect(r.status).toBe(2);
     };
     usage(["frobnicate"], /unknown command "frobnicate"/);
+    usage([], /no command given/);
     usage(["list", "--bogus", f], /--bogus/);
     usage(["list", "--json", "-v", f], /--json and --verbose cannot be used together/);
     usage(["list", "--json", "--xattrs", f], /--json and --xattrs/);
