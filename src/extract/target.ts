@@ -137,6 +137,11 @@ export async function intoAtomicRoot<T>(cwd: string, opts: AtomicOptions, work: 
     renameSync(temp, target);
     return { result, leftover: null };
   }
+  // Checked again just before the swap: what appeared in the target meanwhile is not ours to drop.
+  if (!opts.replace && readdirSync(target).length > 0) {
+    removeTreeAt(temp);
+    throw targetError(`${target} is no longer empty: --atomic would replace its contents; add --replace to allow it`);
+  }
   // Swap the new tree and the old one in one step; the old one now sits at the temporary name.
   const r = ffi.exchangePaths(temp, target);
   if (r < 0) {
