@@ -230,6 +230,15 @@ describe("a closed standard output ends the command quietly", () => {
     expectCodedFailure({ ...r, signal: null }, "CPIOX_OUTPUT");
   });
 
+  it("standard input closed early, mid-entry: --atomic refuses the partial tree (CPIOX_INCOMPLETE), nothing left", () => {
+    const dir = tempDir();
+    const cut = archive([INIT, { name: "big", data: Buffer.alloc(100_000, 1) }]).subarray(0, 50_000);
+    const r = cpiox(["extract", "-", "-C", join(dir, "root"), "--atomic"], { input: cut });
+    expect(r.stderr).toMatch(/warning CPIOX_TRUNCATED: .*\ncpiox: error CPIOX_INCOMPLETE: /);
+    expect(r.status).toBe(2);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it("standard input closed: list - reads an empty input", () => {
     const r = spawnSync("bash", ["-c", `"${process.execPath}" "${BIN}" verify - <&-`], { encoding: "utf8" });
     expect(r.stderr).not.toMatch(/\n\s+at /);
