@@ -2,7 +2,7 @@
 import { closeSync } from "node:fs";
 import { CpioxError, describeWhere, makeWarner, type Warning } from "./errors.js";
 import type { Entry, Xattr } from "./entries.js";
-import { joinParts, splitName } from "./extract/paths.js";
+import { joinParts, splitName } from "./kernel/names.js";
 import { ExtractSink, processUmask } from "./extract/sink.js";
 import { errnoName } from "./extract/errno.js";
 import * as ffi from "./extract/ffi.js";

@@ -1,7 +1,7 @@
 // The entry record every sink consumes.
 
-export type EntryType =
-  | "file" | "directory" | "symlink" | "char" | "block" | "fifo" | "socket" | "unknown" | "trailer";
+export type { EntryType } from "./kernel/modes.js";
+import type { EntryType } from "./kernel/modes.js";
 
 export interface Xattr {
   /** The full name with its namespace, e.g. security.ima (bytes, as encoded). */
@@ -40,24 +40,8 @@ export interface Entry {
   xattrs: Xattr[] | null;
 }
 
-export function typeOfMode(mode: number): EntryType {
-  switch (mode & 0o170000) {
-    case 0o100000: return "file";
-    case 0o040000: return "directory";
-    case 0o120000: return "symlink";
-    case 0o020000: return "char";
-    case 0o060000: return "block";
-    case 0o010000: return "fifo";
-    case 0o140000: return "socket";
-    default: return "unknown";
-  }
-}
 
-/** A device number the kernel's 32-bit MKDEV (12-bit major, 20-bit minor) cannot hold: it is mangled. */
-export const mangledByMkdev = (e: Pick<Entry, "rdevMajor" | "rdevMinor">) => e.rdevMajor > 0xfff || e.rdevMinor > 0xfffff;
-
-/** Permission bits as four octal digits, e.g. 4755. */
-export const octalPermissions = (mode: number) => (mode & 0o7777).toString(8).padStart(4, "0");
+export { mangledByMkdev, octalPermissions, typeOfMode } from "./kernel/modes.js";
 
 // Names are bytes. Shown as text, one name is one line and every escape is unambiguous:
 // "\\" for a backslash, "\n", "\t", "\r" for those controls (as bsdtar writes them), \xNN for

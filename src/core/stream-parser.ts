@@ -3,7 +3,8 @@
 import * as A from "./abi.js";
 import { instantiateCore, type Core } from "./wasm.js";
 import { CpioxError, type ErrorCode, type Warning, type WarningCode } from "../errors.js";
-import { type Entry, type Xattr, printableName, typeOfMode } from "../entries.js";
+import { type Entry, type Xattr, printableName } from "../entries.js";
+import { S_IFLNK, S_IFMT, typeOfMode } from "../kernel/modes.js";
 import { isMetadataFile, MetadataFile } from "./metadata-file.js";
 import { isXattrListFile, XattrListFile, type XattrListPath } from "./xattr-list-file.js";
 import { readXattrTable } from "./xattr-table.js";
@@ -277,7 +278,7 @@ export class StreamParser {
     const nameLen = rec[A.REC_NAME_LEN];
     const name = Buffer.from(input.subarray(0, nameLen));
     const mode = rec[A.REC_MODE];
-    const isSymlink = (mode & 0o170000) === 0o120000;
+    const isSymlink = (mode & S_IFMT) === S_IFLNK;
     const linkAt = rec[A.REC_LINK_AT];
     const entry: Entry = {
       format: FORMATS[rec[A.REC_FORMAT]] ?? "newc",

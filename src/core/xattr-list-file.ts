@@ -7,7 +7,7 @@ import type { Entry, Xattr } from "../entries.js";
 import { BufferedBody } from "./metadata-file.js";
 import type { Core } from "./wasm.js";
 import { readXattrTable } from "./xattr-table.js";
-import { splitName } from "../extract/paths.js";
+import { splitName } from "../kernel/names.js";
 
 export const XATTR_LIST_NAME = ".xattr-list";
 /** A .xattr-list body is buffered whole; a larger one is refused. */

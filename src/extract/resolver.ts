@@ -3,7 +3,8 @@
 // enforce this; the userspace walk gives the same answers where openat2 is missing.
 import { closeSync } from "node:fs";
 import * as ffi from "./ffi.js";
-import { isDotDot, joinParts, splitName } from "./paths.js";
+import { isDotDot, joinParts, splitName } from "../kernel/names.js";
+import { S_IFDIR, S_IFLNK } from "../kernel/modes.js";
 
 export type ResolverKind = "openat2" | "userspace";
 
@@ -132,7 +133,7 @@ export class RootResolver {
         type = ffi.typeAt(cur, name);
       }
       if (type < 0) return fail(type);
-      if (type === 0o120000) {
+      if (type === S_IFLNK) {
         if (++symlinks > MAX_SYMLINKS) return fail(-ffi.ELOOP);
         const target = ffi.readlinkat(cur, name);
         if (typeof target === "number") return fail(target);
@@ -146,7 +147,7 @@ export class RootResolver {
         for (let i = expanded.length - 1; i >= 0; i--) todo.push(expanded[i]);
         continue;
       }
-      if (type !== 0o040000) return fail(-ffi.ENOTDIR);
+      if (type !== S_IFDIR) return fail(-ffi.ENOTDIR);
       const fd = ffi.openat(cur, name, DIR_FLAGS | ffi.O_NOFOLLOW);
       if (fd < 0) return fail(fd);
       stack.push(fd);

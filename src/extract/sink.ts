@@ -2,20 +2,18 @@
 // (remove a conflicting object, create, write, chown, chmod, times), never outside the root.
 import { closeSync, readFileSync, fchmodSync, fchownSync, ftruncateSync, futimesSync, writeSync } from "node:fs";
 import { fsError, type Warning, type WarningCode } from "../errors.js";
-import { mangledByMkdev, printableName, typeOfMode, type Entry, type Xattr } from "../entries.js";
+import { printableName, type Entry, type Xattr } from "../entries.js";
+import { mangledByMkdev, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, typeOfMode } from "../kernel/modes.js";
 import type { XattrListPath } from "../core/xattr-list-file.js";
 import type { BodySink } from "../core/stream-parser.js";
 import type { ArchiveEvents } from "../members/splitter.js";
 import * as ffi from "./ffi.js";
-import { HardLinkTable } from "./hardlinks.js";
-import { endsWithSlash, isDotDot, namesDirectoryItself, splitName } from "./paths.js";
+import { HardLinkTable } from "../kernel/hardlinks.js";
+import { endsWithSlash, isDotDot, namesDirectoryItself, splitName } from "../kernel/names.js";
 import { RootResolver, type ResolverKind } from "./resolver.js";
 import { errnoName } from "./errno.js";
 import { XattrApplier } from "./xattrs.js";
 
-const S_IFMT = 0o170000;
-const S_IFDIR = 0o040000;
-const S_IFREG = 0o100000;
 const FILE_FLAGS = ffi.O_NOFOLLOW | ffi.O_CLOEXEC;
 const PERMS = 0o7777;
 const UNCHANGED = 0xffffffff; // chown's "leave unchanged"
@@ -170,7 +168,7 @@ export class ExtractSink implements ArchiveEvents {
     if (existing < 0 || (type !== 0 && existing === type)) return;
     const r = ffi.unlinkat(dirFd, base, existing === S_IFDIR ? ffi.AT_REMOVEDIR : 0);
     // What paths resolve through may have changed.
-    if (existing === S_IFDIR || existing === 0o120000) this.resolver.invalidate();
+    if (existing === S_IFDIR || existing === S_IFLNK) this.resolver.invalidate();
     if (r < 0) this.warnAt(e, "CPIOX_REPLACE_FAILED", `cannot remove the existing object (${errnoName(-r)})`);
   }
 

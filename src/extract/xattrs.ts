@@ -4,21 +4,7 @@ import type { Warning, WarningCode } from "../errors.js";
 import type { Entry, Xattr } from "../entries.js";
 import * as ffi from "./ffi.js";
 import { errnoName } from "./errno.js";
-
-export const XATTR_NAME_MAX = 255;    // XATTR_NAME_MAX, namespace included
-export const XATTR_SIZE_MAX = 65536;  // XATTR_SIZE_MAX
-const NAMESPACES = ["security.", "system.", "trusted.", "user."];
-
-/** Why an xattr cannot be set on Linux, or null if it is well formed. */
-export function invalidXattr(x: Xattr): string | null {
-  const name = x.name.toString("latin1");
-  if (x.name.length > XATTR_NAME_MAX) return `name longer than ${XATTR_NAME_MAX} bytes`;
-  const ns = NAMESPACES.find((p) => name.startsWith(p));
-  if (!ns) return "namespace is not security., system., trusted. or user.";
-  if (name.length === ns.length) return "empty name after the namespace";
-  if (x.value.length > XATTR_SIZE_MAX) return `value longer than ${XATTR_SIZE_MAX} bytes`;
-  return null;
-}
+import { invalidXattr } from "../kernel/xattrs.js";
 
 /** Where the xattrs go: an open fd (files, directories) or the object at dirFd/base itself. */
 export type XattrTarget = { fd: number } | { dirFd: number; base: ffi.CPath };

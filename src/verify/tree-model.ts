@@ -2,8 +2,8 @@
 // which inode hard links share, and where each came from. The structural rules that need
 // history (overwrites, paths through symlinks, missing parents, links across archives) live here.
 import type { Entry, EntryType, Xattr } from "../entries.js";
-import { endsWithSlash, isDotDot, namesDirectoryItself, splitName } from "../extract/paths.js";
-import { hardLinkKey } from "../extract/hardlinks.js";
+import { endsWithSlash, isDotDot, namesDirectoryItself, splitName } from "../kernel/names.js";
+import { hardLinkKey } from "../kernel/hardlinks.js";
 
 /** What the kernel's chown/chmod/write leave on an inode; hard links share one. */
 export interface Inode {

@@ -1,12 +1,13 @@
 // The verify sink: consumes the same entry stream as extraction, hashes file data as it passes,
 // models the tree the kernel would build and turns what it sees into policy findings.
 import { createHash, type Hash } from "node:crypto";
-import { mangledByMkdev, octalPermissions, type Entry, type Xattr } from "../entries.js";
+import type { Entry, Xattr } from "../entries.js";
+import { mangledByMkdev, octalPermissions } from "../kernel/modes.js";
 import { CpioxError, type Warning, type WarningCode } from "../errors.js";
 import type { BodySink } from "../core/stream-parser.js";
 import type { XattrListPath } from "../core/xattr-list-file.js";
 import type { MemberInfo } from "../members/splitter.js";
-import { invalidXattr } from "../extract/xattrs.js";
+import { invalidXattr } from "../kernel/xattrs.js";
 import { isMetadataFile } from "../core/metadata-file.js";
 import { appraise, digestNeeded, type ImaStatus } from "./ima.js";
 import type { ImaKey } from "./keys.js";

@@ -1,5 +1,6 @@
-// Pure name handling: split an archive name into components. "" and "." vanish; ".." is kept
-// and resolved by the resolver, where it stops at the root (chroot semantics).
+// The kernel's rules for entry names, pure (no I/O): split a name into components ("" and "."
+// vanish; ".." is kept for whoever resolves the path, where it stops at the root), and the name
+// shapes that only a directory may have.
 
 export function splitName(name: Uint8Array): Buffer[] {
   const parts: Buffer[] = [];
