@@ -4,8 +4,8 @@ import { CpioxError, describeWhere, makeWarner, type Warning } from "./errors.js
 import type { Entry, Xattr } from "./entries.js";
 import { joinParts, splitName } from "./kernel/names.js";
 import { ExtractSink, processUmask } from "./extract/sink.js";
-import { errnoName } from "./extract/errno.js";
-import * as ffi from "./extract/ffi.js";
+import { errnoName } from "./native/errno.js";
+import * as ffi from "./native/libc.js";
 import { intoAtomicRoot, intoRoot } from "./extract/target.js";
 import type { Source } from "./input/sources.js";
 import { openSource, showMember } from "./input/open.js";

@@ -9,7 +9,7 @@ import { extractBytes } from "./helpers/run.js";
 import { sh } from "./helpers/sh.js";
 import { snapshot, without } from "./helpers/tree.js";
 import { tempDir } from "./helpers/tmp.js";
-import * as ffi from "../src/extract/ffi.js";
+import * as ffi from "../src/native/libc.js";
 
 const isRoot = process.getuid!() === 0;
 

@@ -4,7 +4,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { examine } from "../src/api.js";
-import { systemLibrary } from "../src/members/decoders/native.js";
+import { systemLibrary } from "../src/native/library.js";
 import { archive } from "./helpers/newc.js";
 import { CHUNK_SIZES, feed } from "./helpers/feed.js";
 import { codes, extractBytes, listBytes } from "./helpers/run.js";

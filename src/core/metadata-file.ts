@@ -3,7 +3,7 @@
 import * as A from "./abi.js";
 import { CpioxError, type Warning } from "../errors.js";
 import type { Entry, Xattr } from "../entries.js";
-import type { BodySink } from "./stream-parser.js";
+import type { BodySink } from "./body.js";
 import type { Core } from "./wasm.js";
 import { readXattrTable } from "./xattr-table.js";
 

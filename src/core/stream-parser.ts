@@ -5,17 +5,15 @@ import { instantiateCore, type Core } from "./wasm.js";
 import { CpioxError, type ErrorCode, type Warning, type WarningCode } from "../errors.js";
 import { type Entry, type Xattr, printableName } from "../entries.js";
 import { S_IFLNK, S_IFMT, typeOfMode } from "../kernel/modes.js";
+import { byteSum } from "../kernel/checksum.js";
 import { isMetadataFile, MetadataFile } from "./metadata-file.js";
 import { isXattrListFile, XattrListFile, type XattrListPath } from "./xattr-list-file.js";
 import { readXattrTable } from "./xattr-table.js";
 
 const FORMATS: Record<number, Entry["format"]> = { [A.FORMAT_NEWC]: "newc", [A.FORMAT_CRC]: "crc", [A.FORMAT_NEWCX]: "newcx" };
 
-/** Receives a body as it streams; bytes are views into the input, valid only during the call. */
-export interface BodySink {
-  write(chunk: Uint8Array): void;
-  end(): void;
-}
+export type { BodySink } from "./body.js";
+import type { BodySink } from "./body.js";
 
 export interface ParserEvents {
   /** A decoded entry; return a BodySink to receive its data (regular files), or null to skip it. */
@@ -338,16 +336,6 @@ export class StreamParser {
     this.phase = Phase.Body;
     if (this.bodyLeft === 0 && this.padLeft === 0) this.finishBody();
   }
-}
-
-// The 070702 "checksum": a 32-bit sum of the data bytes.
-export function byteSum(bytes: Uint8Array): number {
-  let s = 0;
-  const n = bytes.length;
-  let i = 0;
-  for (; i + 4 <= n; i += 4) s += bytes[i] + bytes[i + 1] + bytes[i + 2] + bytes[i + 3];
-  for (; i < n; i++) s += bytes[i];
-  return s >>> 0;
 }
 
 function teeSink(a: BodySink, b: BodySink): BodySink {

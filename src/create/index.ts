@@ -9,7 +9,7 @@ import { createGzip } from "node:zlib";
 import { CpioxError, fsError } from "../errors.js";
 import { whileBuilding } from "../cleanup.js";
 import type { Xattr } from "../entries.js";
-import { byteSum } from "../core/stream-parser.js";
+import { byteSum } from "../kernel/checksum.js";
 import { dataPadding, encodeHeader, metadataRecords, xattrEntry, xattrListEntry, type CreateFormat } from "./encode.js";
 import { walkTree, type ArchiveItem } from "./tree.js";
 import { ZstdCompress } from "./zstd.js";

@@ -4,8 +4,8 @@ import { lstatSync, readdirSync, readlinkSync, statSync, type BigIntStats } from
 import { join } from "node:path";
 import { CpioxError, fsError } from "../errors.js";
 import type { Xattr } from "../entries.js";
-import { lgetxattrs } from "../extract/ffi.js";
-import { errnoName } from "../extract/errno.js";
+import { lgetxattrs } from "../native/libc.js";
+import { errnoName } from "../native/errno.js";
 
 /** One entry to write, from a directory walk or a list file. */
 export interface ArchiveItem {

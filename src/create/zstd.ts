@@ -2,7 +2,7 @@
 // whose ZSTD_compressStream2 calls run on the thread pool. One frame, as the kernel reads.
 import { Transform, type TransformCallback } from "node:stream";
 import { CpioxError } from "../errors.js";
-import { freeNative, nativeBuffer, onThreadPool, systemLibrary, type AsyncFn, type NativeBuffer } from "../members/decoders/native.js";
+import { freeNative, nativeBuffer, onThreadPool, systemLibrary, type AsyncFn, type NativeBuffer } from "../native/library.js";
 
 const OUT_SIZE = 1 << 20;
 const ZSTD_c_compressionLevel = 100;

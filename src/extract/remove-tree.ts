@@ -2,7 +2,7 @@
 // ENAMETOOLONG past PATH_MAX; this walks with directory fds instead (one open at a time, ".."
 // to climb back), so the depth an archive reached never stops the clean-up.
 import { closeSync, readdirSync } from "node:fs";
-import * as ffi from "./ffi.js";
+import * as ffi from "../native/libc.js";
 
 const DIR_FLAGS = ffi.O_RDONLY | ffi.O_DIRECTORY | ffi.O_NOFOLLOW | ffi.O_CLOEXEC;
 

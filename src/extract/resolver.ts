@@ -2,7 +2,7 @@
 // and absolute symlink targets resolve inside it. openat2(RESOLVE_IN_ROOT) lets the kernel
 // enforce this; the userspace walk gives the same answers where openat2 is missing.
 import { closeSync } from "node:fs";
-import * as ffi from "./ffi.js";
+import * as ffi from "../native/libc.js";
 import { isDotDot, joinParts, splitName } from "../kernel/names.js";
 import { S_IFDIR, S_IFLNK } from "../kernel/modes.js";
 

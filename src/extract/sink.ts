@@ -7,11 +7,11 @@ import { mangledByMkdev, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, typeOfMode } from ".
 import type { XattrListPath } from "../core/xattr-list-file.js";
 import type { BodySink } from "../core/stream-parser.js";
 import type { ArchiveEvents } from "../members/splitter.js";
-import * as ffi from "./ffi.js";
+import * as ffi from "../native/libc.js";
 import { HardLinkTable } from "../kernel/hardlinks.js";
 import { endsWithSlash, isDotDot, namesDirectoryItself, splitName } from "../kernel/names.js";
 import { RootResolver, type ResolverKind } from "./resolver.js";
-import { errnoName } from "./errno.js";
+import { errnoName } from "../native/errno.js";
 import { XattrApplier } from "./xattrs.js";
 
 const FILE_FLAGS = ffi.O_NOFOLLOW | ffi.O_CLOEXEC;

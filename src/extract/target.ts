@@ -6,9 +6,9 @@ import { accessSync, chmodSync, constants, lstatSync, mkdirSync, mkdtempSync, re
 import { basename, dirname, join, resolve } from "node:path";
 import { whileBuilding } from "../cleanup.js";
 import { CpioxError, fsError } from "../errors.js";
-import * as ffi from "./ffi.js";
+import * as ffi from "../native/libc.js";
 import { removeTreeAt } from "./remove-tree.js";
-import { errnoName } from "./errno.js";
+import { errnoName } from "../native/errno.js";
 
 const targetError = (message: string) => new CpioxError("CPIOX_TARGET", message);
 

@@ -2,8 +2,8 @@
 // a non-empty suffix, value <= 64 KiB), security.* last; without root only user.* is tried.
 import type { Warning, WarningCode } from "../errors.js";
 import type { Entry, Xattr } from "../entries.js";
-import * as ffi from "./ffi.js";
-import { errnoName } from "./errno.js";
+import * as ffi from "../native/libc.js";
+import { errnoName } from "../native/errno.js";
 import { invalidXattr } from "../kernel/xattrs.js";
 
 /** Where the xattrs go: an open fd (files, directories) or the object at dirFd/base itself. */

@@ -3,7 +3,7 @@
 // liblzma stops at the end of the stream and avail_in says exactly where the member ended.
 import type { CpioxError } from "../../errors.js";
 import type { ChunkReader } from "../../input/reader.js";
-import { freeNative, nativeBuffer, onThreadPool, systemLibrary, type AsyncFn } from "./native.js";
+import { freeNative, nativeBuffer, onThreadPool, systemLibrary, type AsyncFn } from "../../native/library.js";
 
 /** liblzma may use this much memory for one member (xz -9 needs 65 MiB); more is refused. */
 export const LZMA_MEMLIMIT = 512n << 20n;

@@ -6,7 +6,7 @@ import { CODEC_ERRORS } from "../../core/codecs.js";
 import { CpioxError } from "../../errors.js";
 import { readExactly, readInto, skipBytes } from "../../input/reader.js";
 import { memberErrors, type DecodeContext, type MemberDecoder } from "./types.js";
-import { freeNative, nativeBuffer, onThreadPool, systemLibrary, type AsyncFn } from "./native.js";
+import { freeNative, nativeBuffer, onThreadPool, systemLibrary, type AsyncFn } from "../../native/library.js";
 
 const LEGACY_MAGIC = 0x184c2102;
 const LEGACY_BLOCK = 8 << 20;

@@ -3,7 +3,7 @@
 // so the member's exact end is known (the kernel decodes one frame).
 import type { ContainerFacts, DecodeContext, MemberDecoder } from "./types.js";
 import { memberErrors } from "./types.js";
-import { freeNative, nativeBuffer, onThreadPool, systemLibrary, type AsyncFn, type NativeBuffer } from "./native.js";
+import { freeNative, nativeBuffer, onThreadPool, systemLibrary, type AsyncFn, type NativeBuffer } from "../../native/library.js";
 
 const IN_SIZE = 1 << 20;
 const OUT_SIZE = 1 << 20;

@@ -1,7 +1,7 @@
-// Small helpers for decoders that call a system library through koffi: native buffers with a
+// Small helpers for code that calls a system library through koffi (decoders, create): native buffers with a
 // JS view, and calls that run on the thread pool.
 import koffi from "koffi";
-import { CpioxError } from "../../errors.js";
+import { CpioxError } from "../errors.js";
 
 export interface NativeBuffer {
   ptr: unknown;

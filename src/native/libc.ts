@@ -3,29 +3,34 @@
 import { closeSync } from "node:fs";
 import koffi from "koffi";
 
-const libc = koffi.load("libc.so.6");
-
 const SYS_openat2 = 437; // x86_64 and aarch64 share this number
 
-const c = {
-  syscall: libc.func("long syscall(long number, ...)"),
-  openat: libc.func("int openat(int dirfd, const char *path, int flags, ...)"),
-  mkdirat: libc.func("int mkdirat(int dirfd, const char *path, uint32_t mode)"),
-  mknodat: libc.func("int mknodat(int dirfd, const char *path, uint32_t mode, uint64_t dev)"),
-  symlinkat: libc.func("int symlinkat(const char *target, int dirfd, const char *path)"),
-  linkat: libc.func("int linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags)"),
-  unlinkat: libc.func("int unlinkat(int dirfd, const char *path, int flags)"),
-  fchownat: libc.func("int fchownat(int dirfd, const char *path, uint32_t uid, uint32_t gid, int flags)"),
-  fchmodat: libc.func("int fchmodat(int dirfd, const char *path, uint32_t mode, int flags)"),
-  utimensat: libc.func("int utimensat(int dirfd, const char *path, void *times, int flags)"),
-  statx: libc.func("int statx(int dirfd, const char *path, int flags, uint32_t mask, void *buf)"),
-  readlinkat: libc.func("long readlinkat(int dirfd, const char *path, void *buf, size_t size)"),
-  fsetxattr: libc.func("int fsetxattr(int fd, const char *name, const void *value, size_t size, int flags)"),
-  setxattr: libc.func("int setxattr(const char *path, const char *name, const void *value, size_t size, int flags)"),
-  renameat2: libc.func("int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags)"),
-  llistxattr: libc.func("long llistxattr(const char *path, void *list, size_t size)"),
-  lgetxattr: libc.func("long lgetxattr(const char *path, const char *name, void *value, size_t size)"),
+// Bound on first use, not at import: a command that makes no system call through here (list,
+// verify) never loads it.
+const bind = () => {
+  const libc = koffi.load("libc.so.6");
+  return {
+    syscall: libc.func("long syscall(long number, ...)"),
+    openat: libc.func("int openat(int dirfd, const char *path, int flags, ...)"),
+    mkdirat: libc.func("int mkdirat(int dirfd, const char *path, uint32_t mode)"),
+    mknodat: libc.func("int mknodat(int dirfd, const char *path, uint32_t mode, uint64_t dev)"),
+    symlinkat: libc.func("int symlinkat(const char *target, int dirfd, const char *path)"),
+    linkat: libc.func("int linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags)"),
+    unlinkat: libc.func("int unlinkat(int dirfd, const char *path, int flags)"),
+    fchownat: libc.func("int fchownat(int dirfd, const char *path, uint32_t uid, uint32_t gid, int flags)"),
+    fchmodat: libc.func("int fchmodat(int dirfd, const char *path, uint32_t mode, int flags)"),
+    utimensat: libc.func("int utimensat(int dirfd, const char *path, void *times, int flags)"),
+    statx: libc.func("int statx(int dirfd, const char *path, int flags, uint32_t mask, void *buf)"),
+    readlinkat: libc.func("long readlinkat(int dirfd, const char *path, void *buf, size_t size)"),
+    fsetxattr: libc.func("int fsetxattr(int fd, const char *name, const void *value, size_t size, int flags)"),
+    setxattr: libc.func("int setxattr(const char *path, const char *name, const void *value, size_t size, int flags)"),
+    renameat2: libc.func("int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags)"),
+    llistxattr: libc.func("long llistxattr(const char *path, void *list, size_t size)"),
+    lgetxattr: libc.func("long lgetxattr(const char *path, const char *name, void *value, size_t size)"),
+  };
 };
+let bound: ReturnType<typeof bind> | undefined;
+const lib = () => (bound ??= bind());
 
 export const O_RDONLY = 0o0;
 export const O_WRONLY = 0o1;
@@ -70,22 +75,22 @@ export function openat2(dirfd: number, path: CPath, flags: number, resolve: numb
   how.writeBigUInt64LE(BigInt(flags), 0);
   how.writeBigUInt64LE(0n, 8);
   how.writeBigUInt64LE(BigInt(resolve), 16);
-  return ret(c.syscall(SYS_openat2, "int", dirfd, "const char *", path, "void *", how, "size_t", 24));
+  return ret(lib().syscall(SYS_openat2, "int", dirfd, "const char *", path, "void *", how, "size_t", 24));
 }
 
 export function openat(dirfd: number, path: CPath, flags: number, mode = 0): number {
-  return ret(c.openat(dirfd, path, flags, "uint32_t", mode));
+  return ret(lib().openat(dirfd, path, flags, "uint32_t", mode));
 }
-export const mkdirat = (dirfd: number, path: CPath, mode: number) => ret(c.mkdirat(dirfd, path, mode));
-export const mknodat = (dirfd: number, path: CPath, mode: number, dev: bigint) => ret(c.mknodat(dirfd, path, mode, dev));
-export const symlinkat = (target: CPath, dirfd: number, path: CPath) => ret(c.symlinkat(target, dirfd, path));
+export const mkdirat = (dirfd: number, path: CPath, mode: number) => ret(lib().mkdirat(dirfd, path, mode));
+export const mknodat = (dirfd: number, path: CPath, mode: number, dev: bigint) => ret(lib().mknodat(dirfd, path, mode, dev));
+export const symlinkat = (target: CPath, dirfd: number, path: CPath) => ret(lib().symlinkat(target, dirfd, path));
 export const linkat = (oldfd: number, oldpath: CPath, newfd: number, newpath: CPath) =>
-  ret(c.linkat(oldfd, oldpath, newfd, newpath, 0));
-export const unlinkat = (dirfd: number, path: CPath, flags: number) => ret(c.unlinkat(dirfd, path, flags));
+  ret(lib().linkat(oldfd, oldpath, newfd, newpath, 0));
+export const unlinkat = (dirfd: number, path: CPath, flags: number) => ret(lib().unlinkat(dirfd, path, flags));
 export const fchownat = (dirfd: number, path: CPath, uid: number, gid: number, flags: number) =>
-  ret(c.fchownat(dirfd, path, uid >>> 0, gid >>> 0, flags));
+  ret(lib().fchownat(dirfd, path, uid >>> 0, gid >>> 0, flags));
 export const fchmodat = (dirfd: number, path: CPath, mode: number, flags: number) =>
-  ret(c.fchmodat(dirfd, path, mode, flags));
+  ret(lib().fchmodat(dirfd, path, mode, flags));
 
 const timesBuf = Buffer.alloc(32);
 // Sets atime = mtime = seconds (nanoseconds 0), like the kernel's do_utime.
@@ -94,14 +99,14 @@ export function utimensat(dirfd: number, path: CPath | null, seconds: number, fl
   timesBuf.writeBigInt64LE(0n, 8);
   timesBuf.writeBigInt64LE(BigInt(seconds), 16);
   timesBuf.writeBigInt64LE(0n, 24);
-  return ret(c.utimensat(dirfd, path, timesBuf, flags));
+  return ret(lib().utimensat(dirfd, path, timesBuf, flags));
 }
 
 const STATX_TYPE = 0x1;
 const statxBuf = Buffer.alloc(256);
 // The S_IFMT bits of the object at path (not following a final symlink), or -errno.
 export function typeAt(dirfd: number, path: CPath): number {
-  const r = ret(c.statx(dirfd, path, AT_SYMLINK_NOFOLLOW, STATX_TYPE, statxBuf));
+  const r = ret(lib().statx(dirfd, path, AT_SYMLINK_NOFOLLOW, STATX_TYPE, statxBuf));
   if (r < 0) return r;
   return statxBuf.readUInt16LE(0x1c) & 0o170000;
 }
@@ -109,7 +114,7 @@ export function typeAt(dirfd: number, path: CPath): number {
 const STATX_INO = 0x100;
 /** The type bits and a device:inode key of the object at path (not following a final symlink), or null. */
 export function identityAt(dirfd: number, path: CPath): { type: number; key: string } | null {
-  const r = ret(c.statx(dirfd, path, AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_INO, statxBuf));
+  const r = ret(lib().statx(dirfd, path, AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_INO, statxBuf));
   if (r < 0) return null;
   // struct statx: stx_mode at 0x1c, stx_ino at 0x20, stx_dev_major/minor at 0x88/0x8c.
   const key = `${statxBuf.readUInt32LE(0x88)}:${statxBuf.readUInt32LE(0x8c)}:${statxBuf.readBigUInt64LE(0x20)}`;
@@ -118,7 +123,7 @@ export function identityAt(dirfd: number, path: CPath): { type: number; key: str
 
 const linkBuf = Buffer.alloc(4097);
 export function readlinkat(dirfd: number, path: CPath): Buffer | number {
-  const r = ret(c.readlinkat(dirfd, path, linkBuf, linkBuf.length));
+  const r = ret(lib().readlinkat(dirfd, path, linkBuf, linkBuf.length));
   if (r < 0) return r;
   return Buffer.from(linkBuf.subarray(0, r));
 }
@@ -130,7 +135,7 @@ export function makedev(major: number, minor: number): bigint {
 }
 
 /** Sets an xattr on an open file or directory. */
-export const fsetxattr = (fd: number, name: CPath, value: Uint8Array) => ret(c.fsetxattr(fd, name, value, value.length, 0));
+export const fsetxattr = (fd: number, name: CPath, value: Uint8Array) => ret(lib().fsetxattr(fd, name, value, value.length, 0));
 
 /**
  * Sets an xattr on the object at dirfd/path itself, never following a final symlink: it is
@@ -140,7 +145,7 @@ export function lsetxattrAt(dirfd: number, path: CPath, name: CPath, value: Uint
   const fd = openat(dirfd, path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return fd;
   try {
-    return ret(c.setxattr(cpath(`/proc/self/fd/${fd}`), name, value, value.length, 0));
+    return ret(lib().setxattr(cpath(`/proc/self/fd/${fd}`), name, value, value.length, 0));
   } finally {
     closeSync(fd);
   }
@@ -150,7 +155,7 @@ const xattrBuf = Buffer.alloc(65536);
 /** The xattrs of the object at path itself (a symlink's own), in the order the kernel lists them. */
 export function lgetxattrs(path: string | Buffer): Array<{ name: Buffer; value: Buffer }> | number {
   const p = cpath(path);
-  const n = ret(c.llistxattr(p, xattrBuf, xattrBuf.length));
+  const n = ret(lib().llistxattr(p, xattrBuf, xattrBuf.length));
   if (n < 0) return n;
   const names = Buffer.from(xattrBuf.subarray(0, n));
   const out: Array<{ name: Buffer; value: Buffer }> = [];
@@ -159,7 +164,7 @@ export function lgetxattrs(path: string | Buffer): Array<{ name: Buffer; value: 
     if (names[i] !== 0) continue;
     const name = names.subarray(start, i);
     start = i + 1;
-    const len = ret(c.lgetxattr(p, cpath(name), xattrBuf, xattrBuf.length));
+    const len = ret(lib().lgetxattr(p, cpath(name), xattrBuf, xattrBuf.length));
     if (len < 0) return len;
     out.push({ name: Buffer.from(name), value: Buffer.from(xattrBuf.subarray(0, len)) });
   }
@@ -168,4 +173,4 @@ export function lgetxattrs(path: string | Buffer): Array<{ name: Buffer; value: 
 
 export const RENAME_EXCHANGE = 2;
 /** Swaps two paths atomically (both must exist). */
-export const exchangePaths = (a: string, b: string) => ret(c.renameat2(AT_FDCWD, cpath(a), AT_FDCWD, cpath(b), RENAME_EXCHANGE));
+export const exchangePaths = (a: string, b: string) => ret(lib().renameat2(AT_FDCWD, cpath(a), AT_FDCWD, cpath(b), RENAME_EXCHANGE));
