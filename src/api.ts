@@ -159,10 +159,7 @@ export async function examine(source: Source, options: ExamineOptions = {}): Pro
   return { size: summary.size, members: summary.members, warnings: counter.warnings };
 }
 
-/**
- * Entries as an async iterator; trailers are not yielded. The archive is read as the consumer
- * pulls, so memory stays bounded however large the input.
- */
+/** A name as the key .xattr-list paths are matched by (components joined, "." dropped). */
 function normalizedPath(name: Uint8Array): string {
   return joinParts(splitName(name)).toString("latin1");
 }
@@ -170,6 +167,10 @@ function normalizedPath(name: Uint8Array): string {
 /** Entries held back so a METADATA!!! file right after one can still add its xattrs. */
 const HOLD_BACK = 2;
 
+/**
+ * Entries as an async iterator; trailers are not yielded. The archive is read as the consumer
+ * pulls, so memory stays bounded however large the input.
+ */
 export async function* entries(source: Source, options: ListOptions = {}): AsyncGenerator<Entry> {
   const { warn } = counted(options);
   const input = await openSource(source, options, warn);

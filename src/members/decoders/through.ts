@@ -1,5 +1,6 @@
-// Runs a member's bytes through a Node transform stream (zlib, liblzma) and afterwards returns
-// to the reader every byte the engine did not consume, so the next member starts exactly there.
+// Runs a member's bytes through a Node transform stream (zlib's raw inflate, for gzip) and
+// afterwards returns to the reader every byte the engine did not consume, so the next member
+// starts exactly there.
 import { once } from "node:events";
 import type { Duplex } from "node:stream";
 import type { ChunkReader } from "../../input/reader.js";
@@ -7,8 +8,6 @@ import type { ChunkReader } from "../../input/reader.js";
 export interface ThroughOptions {
   /** Input bytes the engine has consumed so far (exact once its output has ended). */
   consumed(): number;
-  /** How many bytes of this chunk still belong to the member; fewer than its length ends the input. */
-  take?(chunk: Uint8Array): number;
   /** For engines whose consumed() is exact after each write: true when it refused some of `fed`. */
   refused?(fed: number): boolean;
 }
@@ -32,16 +31,13 @@ export async function* streamThrough(reader: ChunkReader, engine: Duplex, opts: 
           engine.end();
           return;
         }
-        const take = opts.take ? opts.take(chunk) : chunk.length;
-        if (take < chunk.length) reader.unread(chunk.subarray(take));
-        const part = chunk.subarray(0, take);
-        kept.push(part);
-        fed += part.length;
-        const written = new Promise<void>((resolve, reject) => engine.write(part, (e) => (e ? reject(e) : resolve())));
+        kept.push(chunk);
+        fed += chunk.length;
+        const written = new Promise<void>((resolve, reject) => engine.write(chunk, (e) => (e ? reject(e) : resolve())));
         await Promise.race([written, ended]);
         trim();
         // The engine refused input (its stream ended inside what we fed), or the member is complete.
-        if (opts.refused?.(fed) || take < chunk.length) {
+        if (opts.refused?.(fed)) {
           engine.end();
           return;
         }
