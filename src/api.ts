@@ -2,6 +2,7 @@
 import { closeSync } from "node:fs";
 import { CpioxError, describeWhere, makeWarner, type Warning } from "./errors.js";
 import type { Entry, Xattr } from "./entries.js";
+import { bothSinks } from "./core/body.js";
 import { joinParts, splitName } from "./kernel/names.js";
 import { ExtractSink, processUmask } from "./extract/sink.js";
 import { errnoName } from "./native/errno.js";
@@ -112,12 +113,7 @@ function alongside(events: ArchiveEvents, verifier: Verifier): ArchiveEvents {
       v.warn(w);
       events.warn(w);
     },
-    entry(e) {
-      const a = events.entry(e);
-      const b = v.entry(e);
-      if (!a || !b) return a ?? b;
-      return { write(c) { a.write(c); b.write(c); }, end() { a.end(); b.end(); } };
-    },
+    entry: (e) => bothSinks(events.entry(e), v.entry(e)),
     metadata(target, xattrs, from) {
       v.metadata(target, xattrs, from);
       events.metadata?.(target, xattrs, from);

@@ -13,7 +13,7 @@ import { readXattrTable } from "./xattr-table.js";
 const FORMATS: Record<number, Entry["format"]> = { [A.FORMAT_NEWC]: "newc", [A.FORMAT_CRC]: "crc", [A.FORMAT_NEWCX]: "newcx" };
 
 export type { BodySink } from "./body.js";
-import type { BodySink } from "./body.js";
+import { teeSink, type BodySink } from "./body.js";
 
 export interface ParserEvents {
   /** A decoded entry; return a BodySink to receive its data (regular files), or null to skip it. */
@@ -338,15 +338,3 @@ export class StreamParser {
   }
 }
 
-function teeSink(a: BodySink, b: BodySink): BodySink {
-  return {
-    write(chunk) {
-      a.write(chunk);
-      b.write(chunk);
-    },
-    end() {
-      a.end();
-      b.end();
-    },
-  };
-}
