@@ -87,3 +87,5 @@ export const SCAN_MAX: i32 = 65536;      // zero padding is scanned in windows o
 export const XATTR_BLOCK_MAX: i32 = 262144; // one entry's xattr block (a 64 KiB value fits several times)
 export const XATTR_MAX_COUNT: i32 = 1024;   // xattrs per entry
 export const IN_SIZE: i32 = 8192 + 262144 + 16; // name + xattr block + symlink target, padded
+// Where METADATA!!! and .xattr-list bodies are copied into IN for decoding: past the name area.
+export const DECODE_AT: i32 = 8192;

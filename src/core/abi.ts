@@ -71,6 +71,11 @@ export const SCAN_MAX = 65536;
 export const XATTR_BLOCK_MAX = 262144;
 export const XATTR_MAX_COUNT = 1024;
 export const IN_SIZE = 8192 + 262144 + 16;
+/**
+ * Where the side-file decoders (METADATA!!!, .xattr-list) copy a body into the input region:
+ * after the 8 KiB name area (two PATH_MAX names), so a pending header's name is never overwritten.
+ */
+export const DECODE_AT = 8192;
 export const NEWCX_HEADER_SIZE = 134;
 export const FORMAT_NEWC = 1;
 export const FORMAT_CRC = 2;

@@ -10,8 +10,7 @@ import { readXattrTable } from "./xattr-table.js";
 export const METADATA_NAME = "METADATA!!!";
 /** A METADATA!!! body is buffered whole to be decoded; a larger one is refused. */
 export const METADATA_MAX = A.XATTR_BLOCK_MAX;
-/** Where in the core's input region the body is copied (after the name area). */
-const DECODE_AT = 8192;
+const DECODE_AT = A.DECODE_AT;
 
 export function isMetadataFile(e: Entry): boolean {
   return e.type === "file" && e.name.length === METADATA_NAME.length && e.name.toString("latin1") === METADATA_NAME;

@@ -12,7 +12,7 @@ import { splitName } from "../kernel/names.js";
 export const XATTR_LIST_NAME = ".xattr-list";
 /** A .xattr-list body is buffered whole; a larger one is refused. */
 export const XATTR_LIST_MAX = 64 << 20;
-const DECODE_AT = 8192;
+const DECODE_AT = A.DECODE_AT;
 
 export interface XattrListPath {
   path: Buffer;

@@ -4,7 +4,7 @@ import { lstatSync, readdirSync, readlinkSync, statSync, type BigIntStats } from
 import { join } from "node:path";
 import { CpioxError, fsError } from "../errors.js";
 import type { Xattr } from "../entries.js";
-import { lgetxattrs } from "../native/libc.js";
+import { EOPNOTSUPP, lgetxattrs } from "../native/libc.js";
 import { errnoName } from "../native/errno.js";
 
 /** One entry to write, from a directory walk or a list file. */
@@ -55,7 +55,7 @@ export function walkTree(root: string, readXattrs: boolean): ArchiveItem[] {
     let xattrs: Xattr[] = [];
     if (readXattrs) {
       const got = lgetxattrs(path);
-      if (typeof got === "number" && got !== -95 /* EOPNOTSUPP */) {
+      if (typeof got === "number" && got !== -EOPNOTSUPP) {
         throw new CpioxError("CPIOX_INPUT", `cannot read the xattrs of ${path.toString()} (${errnoName(-got)})`);
       }
       if (typeof got !== "number") xattrs = got;

@@ -52,6 +52,7 @@ export const RESOLVE_BENEATH = 0x08;
 export const EPERM = 1;
 export const ENOENT = 2;
 export const EEXIST = 17;
+export const EOPNOTSUPP = 95;
 export const ENOTDIR = 20;
 export const ELOOP = 40;
 
