@@ -2,36 +2,29 @@
 // whose ZSTD_compressStream2 calls run on the thread pool. One frame, as the kernel reads.
 import { Transform, type TransformCallback } from "node:stream";
 import { CpioxError } from "../errors.js";
-import { freeNative, nativeBuffer, onThreadPool, systemLibrary, type AsyncFn, type NativeBuffer } from "../native/library.js";
+import { freeNative, nativeBuffer, onThreadPool, type NativeBuffer } from "../native/library.js";
+import { libzstd, ZSTD_BUFFER } from "../native/zstd.js";
 
 const OUT_SIZE = 1 << 20;
 const ZSTD_c_compressionLevel = 100;
 const ZSTD_c_checksumFlag = 201;
 const ZSTD_e_continue = 0, ZSTD_e_end = 2;
 
-const libzstd = systemLibrary("libzstd.so.1", "libzstd1", (lib) => ({
-  createCCtx: lib.func("void *ZSTD_createCCtx(void)") as AsyncFn<unknown>,
-  freeCCtx: lib.func("size_t ZSTD_freeCCtx(void *cctx)") as AsyncFn<bigint>,
-  setParameter: lib.func("size_t ZSTD_CCtx_setParameter(void *cctx, int param, int value)") as AsyncFn<number | bigint>,
-  compressStream2: lib.func("size_t ZSTD_compressStream2(void *cctx, void *output, void *input, int endOp)") as AsyncFn<number | bigint>,
-  isError: lib.func("unsigned int ZSTD_isError(size_t code)") as AsyncFn<number>,
-  errorName: lib.func("const char *ZSTD_getErrorName(size_t code)") as AsyncFn<string>,
-}));
 
 export class ZstdCompress extends Transform {
-  private readonly z = libzstd({ offset: 0, member: 0 });
+  private readonly z = libzstd();
   private readonly cctx = this.z.createCCtx();
   private readonly out: NativeBuffer = nativeBuffer(OUT_SIZE);
-  private readonly inDesc = nativeBuffer(24);
-  private readonly outDesc = nativeBuffer(24);
+  private readonly inDesc = nativeBuffer(ZSTD_BUFFER.bytes);
+  private readonly outDesc = nativeBuffer(ZSTD_BUFFER.bytes);
 
   constructor(level: number) {
     super();
     this.z.setParameter(this.cctx, ZSTD_c_compressionLevel, level);
     this.z.setParameter(this.cctx, ZSTD_c_checksumFlag, 1);
     const o = this.view(this.outDesc);
-    o.setBigUint64(0, this.out.address, true);
-    o.setBigUint64(8, BigInt(OUT_SIZE), true);
+    o.setBigUint64(ZSTD_BUFFER.pointer, this.out.address, true);
+    o.setBigUint64(ZSTD_BUFFER.size, BigInt(OUT_SIZE), true);
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
@@ -46,7 +39,7 @@ export class ZstdCompress extends Transform {
   }
 
   private view(b: NativeBuffer): DataView {
-    return new DataView(b.view.buffer, b.view.byteOffset, 24);
+    return new DataView(b.view.buffer, b.view.byteOffset, ZSTD_BUFFER.bytes);
   }
 
   // Feeds one chunk (copied into native memory) until libzstd has taken all of it.
@@ -55,16 +48,16 @@ export class ZstdCompress extends Transform {
     try {
       input.view.set(chunk);
       const i = this.view(this.inDesc), o = this.view(this.outDesc);
-      i.setBigUint64(0, input.address, true);
-      i.setBigUint64(8, BigInt(chunk.length), true);
-      i.setBigUint64(16, 0n, true);
+      i.setBigUint64(ZSTD_BUFFER.pointer, input.address, true);
+      i.setBigUint64(ZSTD_BUFFER.size, BigInt(chunk.length), true);
+      i.setBigUint64(ZSTD_BUFFER.pos, 0n, true);
       for (;;) {
-        o.setBigUint64(16, 0n, true);
+        o.setBigUint64(ZSTD_BUFFER.pos, 0n, true);
         const left = BigInt(await onThreadPool(this.z.compressStream2, this.cctx, this.outDesc.ptr, this.inDesc.ptr, endOp));
         if (this.z.isError(left)) throw new CpioxError("CPIOX_WRITE_FAILED", `zstd: ${this.z.errorName(left)}`);
-        const produced = Number(o.getBigUint64(16, true));
+        const produced = Number(o.getBigUint64(ZSTD_BUFFER.pos, true));
         if (produced) this.push(Buffer.from(this.out.view.subarray(0, produced)));
-        const consumed = Number(i.getBigUint64(16, true));
+        const consumed = Number(i.getBigUint64(ZSTD_BUFFER.pos, true));
         if (endOp === ZSTD_e_end ? left === 0n : consumed === chunk.length && produced < OUT_SIZE) return;
       }
     } finally {

@@ -35,7 +35,8 @@ export function onThreadPool<R>(fn: AsyncFn<R>, ...args: unknown[]): Promise<R> 
  */
 export function systemLibrary<T>(soname: string, pkg: string, bind: (lib: ReturnType<typeof koffi.load>) => T) {
   let bound: T | undefined;
-  return (where: { offset: number; member: number }): T => {
+  // `where`: the member that needed it, when a member did (create has none to name).
+  return (where: { offset: number; member: number } | Record<string, never> = {}): T => {
     if (!bound) {
       try {
         bound = bind(koffi.load(soname));

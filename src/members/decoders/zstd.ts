@@ -3,7 +3,8 @@
 // so the member's exact end is known (the kernel decodes one frame).
 import type { ContainerFacts, DecodeContext, MemberDecoder } from "./types.js";
 import { memberErrors } from "./types.js";
-import { freeNative, nativeBuffer, onThreadPool, systemLibrary, type AsyncFn, type NativeBuffer } from "../../native/library.js";
+import { freeNative, nativeBuffer, onThreadPool, type NativeBuffer } from "../../native/library.js";
+import { libzstd, ZSTD_BUFFER } from "../../native/zstd.js";
 
 const IN_SIZE = 1 << 20;
 const OUT_SIZE = 1 << 20;
@@ -28,16 +29,6 @@ const SESSION_AND_PARAMETERS = 3; // ZSTD_reset_session_and_parameters
 const CONTENTSIZE_UNKNOWN = 0xffffffffffffffffn;
 const CONTENTSIZE_ERROR = 0xfffffffffffffffen;
 
-const libzstd = systemLibrary("libzstd.so.1", "libzstd1", (lib) => ({
-  createDCtx: lib.func("void *ZSTD_createDCtx(void)") as AsyncFn<unknown>,
-  resetDCtx: lib.func("size_t ZSTD_DCtx_reset(void *dctx, int reset)") as AsyncFn<number | bigint>,
-  freeDCtx: lib.func("size_t ZSTD_freeDCtx(void *dctx)") as AsyncFn<bigint>,
-  // The buffers are { pointer, size, pos } structs, passed by address.
-  decompressStream: lib.func("size_t ZSTD_decompressStream(void *dctx, void *output, void *input)") as AsyncFn<number | bigint>,
-  isError: lib.func("unsigned int ZSTD_isError(size_t code)") as AsyncFn<number>,
-  errorName: lib.func("const char *ZSTD_getErrorName(size_t code)") as AsyncFn<string>,
-  frameContentSize: lib.func("unsigned long long ZSTD_getFrameContentSize(const void *src, size_t size)") as AsyncFn<number | bigint>,
-}));
 
 export const zstdDecoder: MemberDecoder = {
   async *decode(ctx: DecodeContext) {
@@ -48,16 +39,16 @@ export const zstdDecoder: MemberDecoder = {
     ctx.describe(frameFacts(head, z.frameContentSize));
     // Two output buffers: the next call decodes into one while the other is parsed.
     const res: Resources = pool.pop() ?? {
-      dctx: z.createDCtx(), input: nativeBuffer(IN_SIZE), inDesc: nativeBuffer(24), // ZSTD_inBuffer
-      outputs: [nativeBuffer(OUT_SIZE), nativeBuffer(OUT_SIZE)], outDescs: [nativeBuffer(24), nativeBuffer(24)], // ZSTD_outBuffer
+      dctx: z.createDCtx(), input: nativeBuffer(IN_SIZE), inDesc: nativeBuffer(ZSTD_BUFFER.bytes),
+      outputs: [nativeBuffer(OUT_SIZE), nativeBuffer(OUT_SIZE)], outDescs: [nativeBuffer(ZSTD_BUFFER.bytes), nativeBuffer(ZSTD_BUFFER.bytes)],
     };
     const { dctx, input, inDesc, outputs, outDescs } = res;
-    const inD = new DataView(inDesc.view.buffer, inDesc.view.byteOffset, 24);
-    const outD = outDescs.map((d) => new DataView(d.view.buffer, d.view.byteOffset, 24));
+    const inD = new DataView(inDesc.view.buffer, inDesc.view.byteOffset, ZSTD_BUFFER.bytes);
+    const outD = outDescs.map((d) => new DataView(d.view.buffer, d.view.byteOffset, ZSTD_BUFFER.bytes));
     let fed = 0;
     let feed = FIRST_FEED;
     let exhausted = false;
-    const consumed = () => Number(inD.getBigUint64(16, true));
+    const consumed = () => Number(inD.getBigUint64(ZSTD_BUFFER.pos, true));
     // New input only once the previous chunk is used up (the call in flight never sees it change).
     const refill = async () => {
       if (consumed() < fed || exhausted) return;
@@ -70,20 +61,20 @@ export const zstdDecoder: MemberDecoder = {
       feed = Math.min(feed * 2, IN_SIZE);
       input.view.set(chunk.subarray(0, fed));
       if (fed < chunk.length) reader.unread(chunk.subarray(fed));
-      inD.setBigUint64(8, BigInt(fed), true);
-      inD.setBigUint64(16, 0n, true);
+      inD.setBigUint64(ZSTD_BUFFER.size, BigInt(fed), true);
+      inD.setBigUint64(ZSTD_BUFFER.pos, 0n, true);
     };
     const start = (i: number) => {
-      outD[i].setBigUint64(16, 0n, true);
+      outD[i].setBigUint64(ZSTD_BUFFER.pos, 0n, true);
       return onThreadPool(z.decompressStream, dctx, outDescs[i].ptr, inDesc.ptr);
     };
     let which = 0;
     let pending: Promise<number | bigint> | null = null;
     try {
-      inD.setBigUint64(0, input.address, true);
+      inD.setBigUint64(ZSTD_BUFFER.pointer, input.address, true);
       outputs.forEach((o, i) => {
-        outD[i].setBigUint64(0, o.address, true);
-        outD[i].setBigUint64(8, BigInt(OUT_SIZE), true);
+        outD[i].setBigUint64(ZSTD_BUFFER.pointer, o.address, true);
+        outD[i].setBigUint64(ZSTD_BUFFER.size, BigInt(OUT_SIZE), true);
       });
       await refill();
       pending = start(which);
@@ -91,7 +82,7 @@ export const zstdDecoder: MemberDecoder = {
         const ret = BigInt(await pending!);
         pending = null;
         if (z.isError(ret)) throw corrupt(z.errorName(ret));
-        const produced = Number(outD[which].getBigUint64(16, true));
+        const produced = Number(outD[which].getBigUint64(ZSTD_BUFFER.pos, true));
         const done = ret === 0n;
         if (!done) {
           if (exhausted && produced === 0) throw corrupt("truncated frame (input ended before the frame's end)");
