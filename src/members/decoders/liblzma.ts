@@ -3,7 +3,8 @@
 // liblzma stops at the end of the stream and avail_in says exactly where the member ended.
 import type { CpioxError } from "../../errors.js";
 import type { ChunkReader } from "../../input/reader.js";
-import { freeNative, nativeBuffer, onThreadPool, systemLibrary, type AsyncFn } from "../../native/library.js";
+import { freeNative, nativeBuffer, onThreadPool } from "../../native/library.js";
+import { liblzma, LZMA_STREAM } from "../../native/lzma.js";
 
 /** liblzma may use this much memory for one member (xz -9 needs 65 MiB); more is refused. */
 export const LZMA_MEMLIMIT = 512n << 20n;
@@ -11,9 +12,8 @@ const IN_SIZE = 1 << 20;
 const OUT_SIZE = 1 << 20;
 /** The first feed of a member, doubled on each refill: what a small member does not use is copied back. */
 const FIRST_FEED = 16 << 10;
-const STREAM_SIZE = 136; // sizeof(lzma_stream) on 64-bit Linux
-// lzma_stream field offsets
-const NEXT_IN = 0, AVAIL_IN = 8, NEXT_OUT = 24, AVAIL_OUT = 32;
+const STREAM_SIZE = LZMA_STREAM.bytes;
+const { nextIn: NEXT_IN, availIn: AVAIL_IN, nextOut: NEXT_OUT, availOut: AVAIL_OUT } = LZMA_STREAM;
 const LZMA_RUN = 0, LZMA_FINISH = 3;
 const LZMA_OK = 0, LZMA_STREAM_END = 1;
 const LZMA_ERRORS: Record<number, string> = {
@@ -22,12 +22,6 @@ const LZMA_ERRORS: Record<number, string> = {
   8: "invalid or unsupported options", 9: "data is corrupt", 10: "unexpected end of input", 11: "liblzma internal error",
 };
 
-const liblzma = systemLibrary("liblzma.so.5", "liblzma5", (lib) => ({
-  streamDecoder: lib.func("int lzma_stream_decoder(void *strm, uint64_t memlimit, uint32_t flags)") as AsyncFn<number>,
-  aloneDecoder: lib.func("int lzma_alone_decoder(void *strm, uint64_t memlimit)") as AsyncFn<number>,
-  code: lib.func("int lzma_code(void *strm, int action)") as AsyncFn<number>,
-  end: lib.func("void lzma_end(void *strm)") as AsyncFn<void>,
-}));
 
 /** Decodes one xz stream or .lzma file from the reader; the bytes after it go back to the reader. */
 export async function* liblzmaDecode(

@@ -6,7 +6,8 @@ import { CODEC_ERRORS } from "../../core/codecs.js";
 import { CpioxError } from "../../errors.js";
 import { readExactly, readInto, skipBytes } from "../../input/reader.js";
 import { memberErrors, type DecodeContext, type MemberDecoder } from "./types.js";
-import { freeNative, nativeBuffer, onThreadPool, systemLibrary, type AsyncFn } from "../../native/library.js";
+import { freeNative, nativeBuffer, onThreadPool } from "../../native/library.js";
+import { liblz4 } from "../../native/lz4.js";
 
 const LEGACY_MAGIC = 0x184c2102;
 const LEGACY_BLOCK = 8 << 20;
@@ -21,9 +22,6 @@ const zeroWordHint = (block: number) => (block > 0 ? `; ${NEEDS_ZERO_WORD}` : ""
 
 const le32 = (b: Uint8Array, at = 0) => (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
 
-const liblz4 = systemLibrary("liblz4.so.1", "liblz4-1", (lib) => ({
-  decompressSafe: lib.func("int LZ4_decompress_safe(const void *src, void *dst, int compressedSize, int dstCapacity)") as AsyncFn<number>,
-}));
 
 export const lz4LegacyDecoder: MemberDecoder = {
   async *decode(ctx: DecodeContext) {
