@@ -7,7 +7,7 @@ import { CpioxError, type Warning } from "../errors.js";
 import type { Entry, Xattr } from "../entries.js";
 import { ChunkReader } from "../input/reader.js";
 import { decoders } from "./decoders/index.js";
-import { acquireCodecs, releaseCodecs, type Codecs } from "../core/codecs.js";
+import { acquireCodecs, releaseCodecs, type Codecs } from "./decoders/codecs.js";
 import type { ContainerFacts } from "./decoders/types.js";
 import type { XattrListPath } from "../core/xattr-list-file.js";
 import { sniffCompression, type CompressionName } from "./sniff.js";

@@ -1,7 +1,8 @@
 // bzip2 members, decoded in the WebAssembly codecs module one block at a time. Blocks are
 // bit-aligned, so a window of the compressed stream is kept in the module and slid between
 // blocks; whatever was read past the end-of-stream marker goes back to the reader.
-import { CODEC_ERRORS } from "../../core/codecs.js";
+import { CODEC_ERRORS } from "./codecs.js";
+import { BZ_BLOCK_READY, BZ_STREAM_END, E_BZ_BLOCK_CRC, E_BZ_DATA, E_BZ_MAGIC, E_BZ_RANDOMISED, E_BZ_STREAM_CRC, E_CODEC_INPUT } from "./codecs-abi.js";
 import { CpioxError } from "../../errors.js";
 import { readExactly, readInto } from "../../input/reader.js";
 import { memberErrors, type DecodeContext, type MemberDecoder } from "./types.js";
@@ -13,21 +14,13 @@ import { memberErrors, type DecodeContext, type MemberDecoder } from "./types.js
  */
 const FIRST_FILL = 64 << 10;
 const OUT_CHUNK = 1 << 20;
-const BZ_BLOCK_READY = 1, BZ_STREAM_END = 2;
 const BZ_ERRORS: Record<number, string> = {
-  [-10]: "bad block magic",
-  [-11]: "randomised blocks (bzip2 before 0.9.5) are not supported",
-  [-12]: "inconsistent block data",
-  [-13]: "block CRC mismatch",
-  [-14]: "stream CRC mismatch",
+  [E_BZ_MAGIC]: "bad block magic",
+  [E_BZ_RANDOMISED]: "randomised blocks (bzip2 before 0.9.5) are not supported",
+  [E_BZ_DATA]: "inconsistent block data",
+  [E_BZ_BLOCK_CRC]: "block CRC mismatch",
+  [E_BZ_STREAM_CRC]: "stream CRC mismatch",
 };
-
-interface Bzip2Exports {
-  bzReset(): void;
-  bzBlock(inLen: number, bitOffset: number, maxBlock: number): number;
-  bzOutput(cap: number): number;
-  bzBitPosition(): number;
-}
 
 export const bzip2Decoder: MemberDecoder = {
   async *decode(ctx: DecodeContext) {
@@ -40,7 +33,7 @@ export const bzip2Decoder: MemberDecoder = {
     const level = head[3] - 0x30;
     ctx.describe({ blockSize: level * 100000 });
     const codecs = ctx.codecs();
-    const bz = codecs.exports as unknown as Bzip2Exports;
+    const bz = codecs.exports;
     const input = codecs.input;
     bz.bzReset();
     let winLen = 0;     // valid bytes in the window
@@ -59,14 +52,14 @@ export const bzip2Decoder: MemberDecoder = {
         winLen += got;
         exhausted = got < want;
       }
-      const r = bz.bzBlock(winLen, bitOffset, level * 100000);
-      if (r === -1 && !exhausted && fill < input.length) {
+      const r = bz.bzBlock(winLen, bitOffset, level * 100000); // BZ_MAX_BLOCK at level 9
+      if (r === E_CODEC_INPUT && !exhausted && fill < input.length) {
         // The block runs past the window: grow it and decode the block again from its start.
         fill = Math.min(fill * 4, input.length);
         continue;
       }
       if (r < 0) {
-        const why = r === -1 ? "truncated stream" : BZ_ERRORS[r] ?? CODEC_ERRORS[r] ?? `error ${r}`;
+        const why = r === E_CODEC_INPUT ? "truncated stream" : BZ_ERRORS[r] ?? CODEC_ERRORS[r] ?? `error ${r}`;
         throw corrupt(`${why} (block ${blocks})`);
       }
       bitOffset = bz.bzBitPosition();

@@ -2,7 +2,7 @@
 // kernel since 2021, a zero size word or fewer than four bytes left end it; its blocks are
 // decoded by the system's liblz4 on the thread pool, overlapping the parse. The modern frame is
 // read too, with a warning because the kernel rejects it, by the WebAssembly codecs module.
-import { CODEC_ERRORS } from "../../core/codecs.js";
+import { CODEC_ERRORS } from "./codecs.js";
 import { CpioxError } from "../../errors.js";
 import { readExactly, readInto, skipBytes } from "../../input/reader.js";
 import { memberErrors, type DecodeContext, type MemberDecoder } from "./types.js";

@@ -1,7 +1,7 @@
 // lzop containers with LZO1X blocks decoded in the WebAssembly codecs module. The container is
 // parsed as lzop writes it; where the kernel's reader would misread it (it skips exactly one
 // checksum per block, blocks of at most 256 KiB, no filter or extra field) cpiox warns.
-import { CODEC_ERRORS } from "../../core/codecs.js";
+import { CODEC_ERRORS } from "./codecs.js";
 import { CpioxError } from "../../errors.js";
 import { readExactly, readInto } from "../../input/reader.js";
 import { memberErrors, type DecodeContext, type MemberDecoder } from "./types.js";

@@ -2,7 +2,7 @@
 // first byte after the member.
 import type { ChunkReader } from "../../input/reader.js";
 import { CpioxError, type Warning } from "../../errors.js";
-import type { Codecs } from "../../core/codecs.js";
+import type { Codecs } from "./codecs.js";
 
 export interface DecodeContext {
   reader: ChunkReader;

@@ -1,15 +1,20 @@
-// The block decoders of build/codecs.wasm (LZ4, LZO1X), with views of their fixed regions.
-import { wasmImports, wasmModule } from "./wasm.js";
+// The block decoders of build/codecs.wasm (LZ4, LZO1X, bzip2), with views of their fixed
+// regions. The module's constants are mirrored in codecs-abi.ts (checked by a test).
+import { wasmImports, wasmModule } from "../../core/wasm.js";
+import * as ABI from "./codecs-abi.js";
 
-interface CodecExports {
+/** Every function the module exports, typed once. */
+export interface CodecExports {
   memory: WebAssembly.Memory;
   codecInAddress(): number;
   codecOutAddress(): number;
   lz4Block(srcLen: number, outStart: number, outCap: number): number;
   lzo1xBlock(srcLen: number, outCap: number): number;
-  CODEC_IN_SIZE: WebAssembly.Global;
-  CODEC_OUT_SIZE: WebAssembly.Global;
-  HISTORY: WebAssembly.Global;
+  bzReset(): void;
+  bzBlock(inLen: number, bitOffset: number, maxBlock: number): number;
+  bzOutput(cap: number): number;
+  bzBitPosition(): number;
+  bzCombinedCrc(): number;
 }
 
 export interface Codecs {
@@ -22,10 +27,10 @@ export interface Codecs {
 }
 
 export const CODEC_ERRORS: Record<number, string> = {
-  [-1]: "block ends early (input overrun)",
-  [-2]: "block decodes to more than its declared size (output overrun)",
-  [-3]: "a match refers to data before the start of the output",
-  [-4]: "bytes left after the end-of-block marker",
+  [ABI.E_CODEC_INPUT]: "block ends early (input overrun)",
+  [ABI.E_CODEC_OUTPUT]: "block decodes to more than its declared size (output overrun)",
+  [ABI.E_CODEC_OFFSET]: "a match refers to data before the start of the output",
+  [ABI.E_CODEC_TRAILING]: "bytes left after the end-of-block marker",
 };
 
 /**
@@ -46,12 +51,13 @@ export function releaseCodecs(codecs: Codecs): void {
 
 function instantiateCodecs(): Codecs {
   const instance = new WebAssembly.Instance(wasmModule("codecs"), wasmImports);
+  // The one cast: WebAssembly exports are untyped; CodecExports and the mirror say what they are.
   const ex = instance.exports as unknown as CodecExports;
   const buf = ex.memory.buffer;
   return {
     exports: ex,
-    input: new Uint8Array(buf, ex.codecInAddress(), ex.CODEC_IN_SIZE.value as number),
-    output: new Uint8Array(buf, ex.codecOutAddress(), ex.CODEC_OUT_SIZE.value as number),
-    history: ex.HISTORY.value as number,
+    input: new Uint8Array(buf, ex.codecInAddress(), ABI.CODEC_IN_SIZE),
+    output: new Uint8Array(buf, ex.codecOutAddress(), ABI.CODEC_OUT_SIZE),
+    history: ABI.HISTORY,
   };
 }
