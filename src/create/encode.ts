@@ -1,5 +1,5 @@
 // Encoders for what `cpiox create` writes: newc/crc/newcx headers, newcx xattr blocks,
-// METADATA!!! records and .xattr-list path entries (the layouts of FORMATS.md §1, §3).
+// METADATA!!! records and .xattr-list path entries (the layouts of docs/FORMATS.md §1, §3).
 import type { Xattr } from "../entries.js";
 
 export type CreateFormat = "newc" | "crc" | "newcx";

@@ -1,4 +1,4 @@
-// Offline IMA appraisal of security.ima values (FORMATS.md §5): digests (0x01, 0x04) compared
+// Offline IMA appraisal of security.ima values (docs/FORMATS.md §5): digests (0x01, 0x04) compared
 // with the file's digest, signatures (0x03, versions 2 and 3) verified with node:crypto (RSA
 // PKCS#1 v1.5) or over the digest (ECDSA), keys matched by their 4-byte id.
 import { constants, createHash, getHashes, publicDecrypt } from "node:crypto";

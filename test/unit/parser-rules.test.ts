@@ -1,4 +1,4 @@
-// Header and state-machine rules of FORMATS.md §1-2, on hand-built archives fed in every chunk size.
+// Header and state-machine rules of docs/FORMATS.md §1-2, on hand-built archives fed in every chunk size.
 import { lstatSync, readFileSync, readlinkSync, existsSync, readdirSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";

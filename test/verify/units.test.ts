@@ -1,4 +1,4 @@
-// The verify building blocks on their own: the FORMATS.md §5.7 vectors, ECDSA over a digest on
+// The verify building blocks on their own: the docs/FORMATS.md §5.7 vectors, ECDSA over a digest on
 // every supported curve, key ids, globs.
 import { createHash, generateKeyPairSync, randomBytes, sign } from "node:crypto";
 import { writeFileSync } from "node:fs";
@@ -17,7 +17,7 @@ const SHA256 = "e00c0e8431215a8ead93041790cc0c8cd502bb576319d10e74955b2459a29639
 const SHA1 = "6523f78bff5b630b991b97cab940ba87316ac437";
 const digestOf = (h: string) => createHash(h).update(CONTENT).digest();
 
-describe("FORMATS.md §5.7 vectors", () => {
+describe("docs/FORMATS.md §5.7 vectors", () => {
   it("evmctl ima_hash values (0x01 SHA-1, 0x04 SHA-256) are valid for 'hello initramfs'", () => {
     expect(digestOf("sha256").toString("hex")).toBe(SHA256);
     for (const v of [hex(`01 ${SHA1}`), hex(`04 04 ${SHA256}`)]) {
