@@ -8,7 +8,7 @@ import { once } from "node:events";
 import { createGzip } from "node:zlib";
 import { pipeline } from "node:stream/promises";
 import { createReadStream } from "node:fs";
-import { encodeEntry, type NewEntry } from "../src/newc-writer.js";
+import { encodeEntry, type NewEntry } from "./newc-writer.js";
 
 const SCALE = Number(process.env.CPIOX_BENCH_SCALE ?? 1); // 1 = about 1 GiB
 const RUNS = Number(process.env.CPIOX_BENCH_RUNS ?? 3);

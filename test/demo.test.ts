@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { expect, it } from "vitest";
 
 it("the demo examines, lists, verifies and extracts its sample image", () => {
-  const out = execFileSync(process.execPath, [join(import.meta.dirname, "../dist/src/demo.js")], { encoding: "utf8" });
+  const out = execFileSync(process.execPath, [join(import.meta.dirname, "../dist/bench/demo.js")], { encoding: "utf8" });
   expect(out).toContain("## cpiox examine");
   expect(out).toMatch(/^1 +\d+ +\d+ +gzip/m);
   expect(out).toContain("lrwxrwxrwx");

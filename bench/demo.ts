@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync, lstatSync, readlinkSync, readFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { examine, extract, list } from "./api.js";
-import { longLine, membersTable } from "./format.js";
-import { summarize, verify } from "./verify/index.js";
+import { examine, extract, list } from "../src/api.js";
+import { longLine, membersTable } from "../src/format.js";
+import { summarize, verify } from "../src/verify/index.js";
 import { encodeArchive, type NewEntry } from "./newc-writer.js";
 
 const T = 1700000000;

@@ -1,7 +1,7 @@
 // Small in-memory newc archives from entry descriptions (the demo and the benchmarks), on top
 // of the header encoder `cpiox create` uses.
-import type { EntryType } from "./entries.js";
-import { dataPadding, encodeHeader } from "./create/encode.js";
+import type { EntryType } from "../src/entries.js";
+import { dataPadding, encodeHeader } from "../src/create/encode.js";
 
 export interface NewEntry {
   name: string;
