@@ -9,7 +9,8 @@ import type { BodySink } from "../core/stream-parser.js";
 import type { ArchiveEvents } from "../members/splitter.js";
 import * as ffi from "../native/libc.js";
 import { HardLinkTable } from "../kernel/hardlinks.js";
-import { endsWithSlash, isDotDot, namesDirectoryItself, splitName } from "../kernel/names.js";
+import { isDotDot, namesDirectoryItself, splitName } from "../kernel/names.js";
+import { decideByName } from "../kernel/decisions.js";
 import { RootResolver, type ResolverKind } from "./resolver.js";
 import { errnoName } from "../native/errno.js";
 import { XattrApplier } from "./xattrs.js";
@@ -63,8 +64,9 @@ export class ExtractSink implements ArchiveEvents {
       return null;
     }
     const parts = splitName(e.name);
-    if (parts.length === 0 || namesDirectoryItself(e.name)) return this.onDirItself(e, parts);
-    if (endsWithSlash(e.name) && e.type !== "directory") return this.refuseDirectoryName(e);
+    const byName = decideByName(e, parts);
+    if (byName === "skip-directory-name") return this.refuseDirectoryName(e);
+    if (byName === "directory-itself") return this.onDirItself(e, parts);
     const dirFd = this.parentFd(e, parts.slice(0, -1));
     if (dirFd < 0) return null;
     const base = ffi.cpath(parts[parts.length - 1]);
@@ -247,9 +249,8 @@ export class ExtractSink implements ArchiveEvents {
     return null;
   }
 
-  /** A name ending in "/", "." or ".." (or the root itself): only a directory entry applies, to that directory. */
+  /** A directory entry naming the root or ending in "." or "..": it applies to that directory. */
   private onDirItself(e: Entry, parts: Buffer[]): null {
-    if (e.type !== "directory") return this.refuseDirectoryName(e);
     const pathFd = this.resolver.openDir(parts);
     if (pathFd < 0) {
       this.parentFd(e, parts);

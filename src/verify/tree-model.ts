@@ -2,7 +2,8 @@
 // which inode hard links share, and where each came from. The structural rules that need
 // history (overwrites, paths through symlinks, missing parents, links across archives) live here.
 import type { Entry, EntryType, Xattr } from "../entries.js";
-import { endsWithSlash, isDotDot, namesDirectoryItself, splitName } from "../kernel/names.js";
+import { isDotDot, splitName } from "../kernel/names.js";
+import { decideByName } from "../kernel/decisions.js";
 import { hardLinkKey } from "../kernel/hardlinks.js";
 
 /** What the kernel's chown/chmod/write leave on an inode; hard links share one. */
@@ -79,7 +80,7 @@ export class TreeModel {
    */
   place(e: Entry, parts: readonly Buffer[]): Placement {
     const findings: Placement["findings"] = [];
-    if (e.type !== "directory" && (endsWithSlash(e.name) || namesDirectoryItself(e.name))) {
+    if (decideByName(e, parts) === "skip-directory-name") {
       findings.push({ kind: "kernel-skips", message: `a ${e.type} named like a directory (ends in "/", "." or ".."): the kernel cannot create it` });
       return { node: null, findings };
     }
