@@ -1,0 +1,127 @@
+// extract(): opens the source, reads the archive into the extract sink (under a plain or an
+// --atomic root), and with `verify` runs the verifier on the same events in the same pass.
+import { closeSync } from "node:fs";
+import { CpioxError, describeWhere, type Warning } from "../errors.js";
+import { bothSinks } from "../core/body.js";
+import { ExtractSink, processUmask } from "./sink.js";
+import { errnoName } from "../native/errno.js";
+import * as ffi from "../native/libc.js";
+import { intoAtomicRoot, intoRoot } from "./target.js";
+import type { Source } from "../input/sources.js";
+import { openSource, showMember } from "../input/open.js";
+import { readArchive, type ArchiveEvents, type MemberInfo } from "../members/splitter.js";
+import { eventsFor, verifierSetup } from "../verify/index.js";
+import { Verifier } from "../verify/verifier.js";
+import { isPrivileged, type ExtractOptions } from "../options.js";
+import { counted } from "../warnings.js";
+
+export interface ExtractResult {
+  members: MemberInfo[];
+  entries: number;
+  files: number;
+  bytes: number;
+  warnings: number;
+  resolver: string;
+}
+
+export async function extract(source: Source, options: ExtractOptions): Promise<ExtractResult> {
+  if (!options.atomic) return intoRoot(options.cwd, (root) => extractInto(source, options, root));
+  // --atomic: the swap needs a complete archive; one cut inside an entry is refused.
+  let truncated: Warning | null = null;
+  const onwarn = (w: Warning) => {
+    if (w.code === "CPIOX_TRUNCATED") truncated ??= w;
+    options.onwarn?.(w);
+  };
+  const { result, leftover } = await intoAtomicRoot(options.cwd, { replace: options.replace ?? false, umask: processUmask() }, async (root) => {
+    const r = await extractInto(source, { ...options, onwarn }, root);
+    if (truncated) {
+      throw new CpioxError("CPIOX_INCOMPLETE", `the archive ends inside an entry, so the partial tree is not swapped in`, truncated);
+    }
+    return r;
+  });
+  if (leftover) {
+    result.warnings++;
+    options.onwarn?.({ code: "CPIOX_CLEANUP_FAILED", message: `the old tree was swapped out but not removed completely: ${leftover}` });
+  }
+  return result;
+}
+
+async function extractInto(source: Source, options: ExtractOptions, root: string): Promise<ExtractResult> {
+  const { counter, warn } = counted(options);
+  const rootFd = ffi.openat(ffi.AT_FDCWD, ffi.cpath(root), ffi.O_PATH | ffi.O_DIRECTORY | ffi.O_CLOEXEC);
+  if (rootFd < 0) throw new CpioxError("CPIOX_TARGET", `cannot open the extraction root ${root} (${errnoName(-rootFd)})`);
+  const privileged = isPrivileged();
+  const sink = new ExtractSink({
+    root, warn,
+    makeParents: options.makeParents ?? false,
+    preserveOwner: options.preserveOwner ?? privileged,
+    privileged,
+    resolver: options.resolver ?? "auto",
+    xattrs: options.xattrs ?? true,
+  }, rootFd);
+  let entries = 0;
+  const events: ArchiveEvents = {
+    warn,
+    entry(e) {
+      if (e.type !== "trailer") entries++;
+      return sink.entry(e);
+    },
+    metadata: (target, xattrs) => sink.metadata(target, xattrs),
+    xattrList: (paths, from) => sink.xattrList(paths, from),
+    memberStart: showMember(options),
+  };
+  const verifier = options.verify !== undefined
+    ? new Verifier({ ...verifierSetup({ policy: options.verify, imaCerts: options.imaCerts }), onwarn: () => undefined })
+    : null;
+  try {
+    const input = await openSource(source, options, warn);
+    const summary = await readArchive(input.chunks, verifier ? alongside(events, verifier) : events, options).catch((e: unknown) => {
+      // Say how far extraction got before the failure.
+      if (e instanceof CpioxError) e.message += `; ${entries} entries (${sink.files} files, ${sink.bytes} bytes) were extracted before it`;
+      throw e;
+    });
+    if (verifier) refuseIfFailed(verifier);
+    return { members: summary.members, entries, files: sink.files, bytes: sink.bytes,
+      warnings: counter.warnings, resolver: sink.resolverKind };
+  } finally {
+    sink.finish();
+    closeSync(rootFd);
+  }
+}
+
+/** Feeds the verifier the same events as the extraction, data included. */
+function alongside(events: ArchiveEvents, verifier: Verifier): ArchiveEvents {
+  const v = eventsFor(verifier);
+  return {
+    ...events,
+    warn(w) {
+      v.warn(w);
+      events.warn(w);
+    },
+    entry: (e) => bothSinks(events.entry(e), v.entry(e)),
+    metadata(target, xattrs, from) {
+      v.metadata(target, xattrs, from);
+      events.metadata?.(target, xattrs, from);
+    },
+    xattrListRead(paths, from) {
+      v.xattrListRead(paths, from);
+      events.xattrListRead?.(paths, from);
+    },
+    xattrList(paths, from) {
+      v.xattrList(paths, from);
+      events.xattrList?.(paths, from);
+    },
+    memberStart(m) {
+      v.memberStart(m);
+      events.memberStart?.(m);
+    },
+  };
+}
+
+function refuseIfFailed(verifier: Verifier): void {
+  const done = verifier.finish();
+  if (!done.errors) return;
+  const errors = done.findings.filter((f) => f.severity === "error");
+  const first = errors.slice(0, 3).map((f) => `${f.rule}${describeWhere({ entry: f.path ?? undefined, member: f.member ?? undefined, offset: f.offset ?? undefined })}: ${f.message}`);
+  throw new CpioxError("CPIOX_VERIFY_FAILED", `${done.errors} policy violation(s): ${first.join("; ")}${done.errors > 3 ? "; ..." : ""}`);
+}

@@ -1,0 +1,107 @@
+// list(), examine() and entries(): the sinks that only read. entries() is a pull iterator: the
+// archive is read as fast as the consumer takes entries.
+import type { Entry, Xattr } from "./entries.js";
+import { joinParts, splitName } from "./kernel/names.js";
+import type { Source } from "./input/sources.js";
+import { openSource, showMember } from "./input/open.js";
+import { readArchive, type MemberInfo } from "./members/splitter.js";
+import type { ExamineOptions, ListOptions } from "./options.js";
+import { counted } from "./warnings.js";
+
+export interface ExamineResult {
+  size: number;
+  members: MemberInfo[];
+  warnings: number;
+}
+
+/** Every entry in order, with its metadata (bodies are read past). */
+export async function list(source: Source, options: ListOptions = {}): Promise<Entry[]> {
+  const out: Entry[] = [];
+  for await (const e of entries(source, options)) out.push(e);
+  return out;
+}
+
+export async function examine(source: Source, options: ExamineOptions = {}): Promise<ExamineResult> {
+  const { counter, warn } = counted(options);
+  const input = await openSource(source, options, warn);
+  const summary = await readArchive(input.chunks, { warn, entry: () => null, memberStart: showMember(options) }, options);
+  return { size: summary.size, members: summary.members, warnings: counter.warnings };
+}
+
+/** A name as the key .xattr-list paths are matched by (components joined, "." dropped). */
+function normalizedPath(name: Uint8Array): string {
+  return joinParts(splitName(name)).toString("latin1");
+}
+
+/** Entries held back so a METADATA!!! file right after one can still add its xattrs. */
+const HOLD_BACK = 2;
+
+/**
+ * Entries as an async iterator; trailers are not yielded. The archive is read as the consumer
+ * pulls, so memory stays bounded however large the input.
+ */
+export async function* entries(source: Source, options: ListOptions = {}): AsyncGenerator<Entry> {
+  const { warn } = counted(options);
+  const input = await openSource(source, options, warn);
+  let queue: Entry[] = [];
+  let wakeConsumer: (() => void) | null = null;
+  let wakeProducer: (() => void) | null = null;
+  let done = false;
+  let cancelled = false;
+  let failure: unknown = null;
+  const signal = () => {
+    wakeConsumer?.();
+    wakeConsumer = null;
+  };
+  // What a .xattr-list names, by normalized path: shown on the entries that follow it (and on
+  // the ones still held back); entries already handed out cannot change.
+  let listed = new Map<string, Xattr[]>();
+  const attach = (e: Entry, xattrs: Xattr[] | undefined) => {
+    if (xattrs?.length) e.xattrs = [...(e.xattrs ?? []), ...xattrs];
+  };
+  // The reader waits after each chunk until the consumer has taken what it produced.
+  const run = readArchive(input.chunks, {
+    warn,
+    entry(e) {
+      if (e.type === "trailer") return null;
+      attach(e, listed.get(normalizedPath(e.name)));
+      queue.push(e);
+      return null;
+    },
+    metadata(target, xattrs) {
+      attach(target, xattrs);
+    },
+    memberStart: showMember(options),
+    xattrListRead(paths) {
+      listed = new Map(paths.map((p) => [normalizedPath(p.path), p.xattrs]));
+      for (const e of queue) attach(e, listed.get(normalizedPath(e.name)));
+    },
+    drain() {
+      if (cancelled) return Promise.reject(new Error("consumer stopped"));
+      if (queue.length <= HOLD_BACK) return undefined;
+      signal();
+      return new Promise<void>((r) => { wakeProducer = r; });
+    },
+  }, options).then(() => { done = true; }, (e) => { failure = e; done = true; }).finally(signal);
+  try {
+    for (;;) {
+      if (queue.length > HOLD_BACK || (done && queue.length)) {
+        const batch = done ? queue : queue.slice(0, queue.length - HOLD_BACK);
+        queue = done ? [] : queue.slice(queue.length - HOLD_BACK);
+        yield* batch;
+        continue;
+      }
+      const resumeProducer = wakeProducer as (() => void) | null;
+      wakeProducer = null;
+      if (done) break;
+      const next = new Promise<void>((r) => { wakeConsumer = r; });
+      resumeProducer?.();
+      await next;
+    }
+    if (failure) throw failure;
+  } finally {
+    cancelled = true;
+    (wakeProducer as (() => void) | null)?.();
+    await run;
+  }
+}
