@@ -3,7 +3,7 @@
 import { closeSync, readFileSync, fchmodSync, fchownSync, ftruncateSync, futimesSync, writeSync } from "node:fs";
 import { fsError, type Warning, type WarningCode } from "../errors.js";
 import { printableName, type Entry, type Xattr } from "../entries.js";
-import { mangledByMkdev, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, typeOfMode } from "../kernel/modes.js";
+import { modeWarnings, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, typeOfMode } from "../kernel/modes.js";
 import type { XattrListPath } from "../core/xattr-list-file.js";
 import type { BodySink } from "../core/stream-parser.js";
 import type { ArchiveEvents } from "../members/splitter.js";
@@ -77,7 +77,7 @@ export class ExtractSink implements ArchiveEvents {
       case "char": case "block": case "fifo": case "socket": return this.special(e, parts, dirFd, base);
       default:
         this.cleanPath(e, dirFd, base, e.mode & S_IFMT);
-        this.warnAt(e, "CPIOX_UNKNOWN_TYPE", `mode ${e.mode.toString(8)}: nothing created`);
+        for (const w of modeWarnings(e)) this.warnAt(e, w.code, w.message);
         return null;
     }
   }
@@ -316,9 +316,7 @@ export class ExtractSink implements ArchiveEvents {
     }
     let dev = 0n;
     if (isDevice) {
-      if (mangledByMkdev(e)) {
-        this.warnAt(e, "CPIOX_DEVICE_NUMBER", `device ${e.rdevMajor}:${e.rdevMinor} is mangled by MKDEV`);
-      }
+      for (const w of modeWarnings(e)) this.warnAt(e, w.code, w.message);
       const kdev = ((e.rdevMajor << 20) | e.rdevMinor) >>> 0; // the kernel's MKDEV in 32 bits
       dev = ffi.makedev(kdev >>> 20, kdev & 0xfffff);
     }

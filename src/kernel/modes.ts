@@ -36,3 +36,18 @@ export const mangledByMkdev = (e: DeviceNumbers) => e.rdevMajor > 0xfff || e.rde
 
 /** Permission bits as four octal digits, e.g. 4755. */
 export const octalPermissions = (mode: number) => (mode & 0o7777).toString(8).padStart(4, "0");
+
+/**
+ * The warnings an entry's mode and device numbers raise, in the words both the extract sink and
+ * verify use (verify reports them under CPIOX_RULE_ARCHIVE_WARNING).
+ */
+export function modeWarnings(e: DeviceNumbers & { mode: number; type: EntryType }): { code: "CPIOX_DEVICE_NUMBER" | "CPIOX_UNKNOWN_TYPE"; message: string }[] {
+  const out: { code: "CPIOX_DEVICE_NUMBER" | "CPIOX_UNKNOWN_TYPE"; message: string }[] = [];
+  if ((e.type === "char" || e.type === "block") && mangledByMkdev(e)) {
+    out.push({ code: "CPIOX_DEVICE_NUMBER", message: `device ${e.rdevMajor}:${e.rdevMinor} does not fit the kernel's 12-bit major / 20-bit minor and is mangled by MKDEV` });
+  }
+  if (e.type === "unknown") {
+    out.push({ code: "CPIOX_UNKNOWN_TYPE", message: `mode ${e.mode.toString(8)} has an unknown file type: nothing is created` });
+  }
+  return out;
+}

@@ -2,7 +2,7 @@
 // models the tree the kernel would build and turns what it sees into policy findings.
 import { createHash, type Hash } from "node:crypto";
 import type { Entry, Xattr } from "../entries.js";
-import { mangledByMkdev, octalPermissions } from "../kernel/modes.js";
+import { modeWarnings, octalPermissions } from "../kernel/modes.js";
 import { CpioxError, type Warning, type WarningCode } from "../errors.js";
 import type { BodySink } from "../core/stream-parser.js";
 import type { XattrListPath } from "../core/xattr-list-file.js";
@@ -167,13 +167,9 @@ export class Verifier {
     if (parts.length > policy.limits.pathDepth) this.find("CPIOX_RULE_LIMIT_PATH_DEPTH", `${parts.length} components, limit ${policy.limits.pathDepth}`, e);
     if (e.type === "char" || e.type === "block") {
       this.find("CPIOX_RULE_DEVICE_NODE", `a ${e.type} device ${e.rdevMajor}:${e.rdevMinor}`, e);
-      if (mangledByMkdev(e)) {
-        this.find("CPIOX_RULE_ARCHIVE_WARNING", `CPIOX_DEVICE_NUMBER: device ${e.rdevMajor}:${e.rdevMinor} does not fit 12-bit major / 20-bit minor and is mangled by MKDEV`, e);
-      }
     }
-    if (e.type === "unknown") {
-      this.find("CPIOX_RULE_ARCHIVE_WARNING", `CPIOX_UNKNOWN_TYPE: mode ${e.mode.toString(8)} has an unknown file type; the kernel creates nothing`, e);
-    }
+    // The same warnings the extract sink raises, as findings.
+    for (const w of modeWarnings(e)) this.warn({ ...w, entry: e.path, member: e.member, offset: e.offset });
     if (e.type === "file" && e.mode & 0o6000) {
       this.find("CPIOX_RULE_SETUID", `mode ${octalPermissions(e.mode)} (${e.mode & 0o4000 ? "setuid" : "setgid"})`, e);
     }
