@@ -89,3 +89,7 @@ export const XATTR_MAX_COUNT: i32 = 1024;   // xattrs per entry
 export const IN_SIZE: i32 = 8192 + 262144 + 16; // name + xattr block + symlink target, padded
 // Where METADATA!!! and .xattr-list bodies are copied into IN for decoding: past the name area.
 export const DECODE_AT: i32 = 8192;
+// What the xattr decoders (newcx blocks, METADATA!!!, .xattr-list) return on failure.
+export const XR_MALFORMED: i32 = -1; // a record's framing is broken (size, bounds, name without NUL)
+export const XR_TOO_MANY: i32 = -2;  // more than XATTR_MAX_COUNT xattrs for one entry
+export const XR_TOO_LARGE: i32 = -3; // a .xattr-list path entry larger than the bytes offered

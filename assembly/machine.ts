@@ -2,6 +2,7 @@
 // driven by step() with exactly the metadata bytes it asked for. Bodies never enter here.
 // newcx (070703) entries add a 134-byte header and an xattr block between name and data.
 import {
+  XR_TOO_MANY,
   OP_NEED, OP_ENTRY, OP_SKIP, OP_STOP, OP_ERROR, MODE_RESET, MODE_START,
   CTL_OP, CTL_WANT_MIN, CTL_WANT_MAX, CTL_CONSUMED, CTL_CODE, CTL_POS, CTL_SKIP, CTL_IN_AT,
   REC_FORMAT, REC_INO, REC_MODE, REC_UID, REC_GID, REC_NLINK, REC_MTIME, REC_FILESIZE,
@@ -282,7 +283,7 @@ function gotXattrs(fed: i32): i32 {
   const blockAt = IN + <usize>inAt;
   pos += <u64>fed;
   const n = decodeXattrEntries(blockAt, <u32>xattrsize);
-  if (n == -2) return fail(E_XATTR_TOO_BIG);
+  if (n == XR_TOO_MANY) return fail(E_XATTR_TOO_BIG);
   if (n < 0) {
     ctl(CTL_SKIP, <f64>(dataAt - <u64>fed + <u64>xattrErrorAt)); // stream offset of the bad entry
     return fail(E_XATTR_FRAMING);

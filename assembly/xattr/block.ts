@@ -1,7 +1,7 @@
 // The xattr entry list shared by newcx blocks and .xattr-list path entries: each entry is 8 hex
 // digits of total size (those 8 included), the name with its NUL, then the raw value. Decoded
 // into XATTR_TABLE as (nameAt, nameLen, valueAt, valueLen) offsets into the core's memory.
-import { XATTR_MAX_COUNT } from "../abi";
+import { XATTR_MAX_COUNT, XR_MALFORMED, XR_TOO_MANY } from "../abi";
 import { hexAt } from "../header";
 
 export const XATTR_TABLE: usize = memory.data(XATTR_MAX_COUNT * 16, 16);
@@ -17,11 +17,11 @@ export function decodeXattrEntries(at: usize, len: u32): i32 {
   let n: i32 = 0;
   while (off < len) {
     xattrErrorAt = off;
-    if (len - off < ENTRY_HEADER) return -1;          // no room for the size field
+    if (len - off < ENTRY_HEADER) return XR_MALFORMED;          // no room for the size field
     const size = hexAt(at + <usize>off, 8);
-    if (size < 0) return -1;                           // not 8 hex digits
+    if (size < 0) return XR_MALFORMED;                           // not 8 hex digits
     const total = <u32>size;
-    if (total < ENTRY_HEADER + 1 || total > len - off) return -1; // smaller than its header, or past the end
+    if (total < ENTRY_HEADER + 1 || total > len - off) return XR_MALFORMED; // smaller than its header, or past the end
     const r = storeXattr(n, at + <usize>(off + ENTRY_HEADER), total - ENTRY_HEADER);
     if (r < 0) return r;
     n++;
@@ -35,8 +35,8 @@ export function decodeXattrEntries(at: usize, len: u32): i32 {
 export function storeXattr(n: i32, nameAt: usize, room: u32): i32 {
   let nameLen: u32 = 0;
   while (nameLen < room && load<u8>(nameAt + <usize>nameLen) != 0) nameLen++;
-  if (nameLen == room) return -1;
-  if (n >= XATTR_MAX_COUNT) return -2;
+  if (nameLen == room) return XR_MALFORMED;
+  if (n >= XATTR_MAX_COUNT) return XR_TOO_MANY;
   const slot = XATTR_TABLE + (<usize>n << 4);
   store<u32>(slot, <u32>nameAt);
   store<u32>(slot + 4, nameLen);

@@ -1,6 +1,7 @@
 // METADATA!!! records (Zohar/Sassu v4, 2019): 8 hex digits of total size (those 8 included),
 // a version byte (1), a type byte (1 = xattr), then for xattrs the name, NUL and the raw value.
 // Decoded into XATTR_TABLE like newcx blocks.
+import { XR_MALFORMED } from "../abi";
 import { hexAt } from "../header";
 import { storeXattr } from "./block";
 
@@ -24,11 +25,11 @@ export function decodeMetadata(at: usize, len: u32): i32 {
   metadataVersionStop = false;
   while (off < len) {
     metadataAt = off;
-    if (len - off < RECORD_HEADER) return -1;     // shorter than its header
+    if (len - off < RECORD_HEADER) return XR_MALFORMED;     // shorter than its header
     const size = hexAt(at + <usize>off, 8);
-    if (size < 0) return -1;
+    if (size < 0) return XR_MALFORMED;
     const total = <u32>size;
-    if (total < RECORD_HEADER || total > len - off) return -1;
+    if (total < RECORD_HEADER || total > len - off) return XR_MALFORMED;
     const version = load<u8>(at + <usize>(off + 8));
     const type = load<u8>(at + <usize>(off + 9));
     if (version != VERSION) {

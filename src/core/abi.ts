@@ -76,6 +76,10 @@ export const IN_SIZE = 8192 + 262144 + 16;
  * after the 8 KiB name area (two PATH_MAX names), so a pending header's name is never overwritten.
  */
 export const DECODE_AT = 8192;
+/** What the xattr decoders return on failure: broken framing, too many xattrs, an entry larger than offered. */
+export const XR_MALFORMED = -1;
+export const XR_TOO_MANY = -2;
+export const XR_TOO_LARGE = -3;
 export const NEWCX_HEADER_SIZE = 134;
 export const FORMAT_NEWC = 1;
 export const FORMAT_CRC = 2;

@@ -56,7 +56,7 @@ export class MetadataFile extends BufferedBody {
     const n = ex.metadataDecode(DECODE_AT, this.filled);
     const where = { member: this.entry.member, entry: this.entry.path };
     if (n < 0) {
-      throw new CpioxError("CPIOX_XATTR_MALFORMED", n === -2
+      throw new CpioxError("CPIOX_XATTR_MALFORMED", n === A.XR_TOO_MANY
         ? `METADATA!!! with more than ${A.XATTR_MAX_COUNT} records`
         : "malformed METADATA!!! record: its size is below its 10-byte header or runs past the file, or its name has no NUL",
       { ...where, offset: this.dataStart + ex.metadataErrorAt() });

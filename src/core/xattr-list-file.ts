@@ -51,11 +51,11 @@ export class XattrListFile extends BufferedBody {
       core.input.set(this.body.subarray(off, off + avail), DECODE_AT);
       const n = ex.xattrListDecode(DECODE_AT, avail);
       if (n < 0) {
-        const why = n === -2 ? `more than ${A.XATTR_MAX_COUNT} xattrs for one path`
-          : n === -3 && avail === room ? `a path entry larger than ${room} bytes`
+        const why = n === A.XR_TOO_MANY ? `more than ${A.XATTR_MAX_COUNT} xattrs for one path`
+          : n === A.XR_TOO_LARGE && avail === room ? `a path entry larger than ${room} bytes`
           : "malformed .xattr-list entry: a size below its header or past the end of the file, a path or name without NUL";
         throw new CpioxError("CPIOX_XATTR_MALFORMED", why,
-          { offset: this.dataStart + off + (n === -1 ? ex.xattrListErrorAt() : 0), member: this.entry.member, entry: this.entry.path });
+          { offset: this.dataStart + off + (n === A.XR_MALFORMED ? ex.xattrListErrorAt() : 0), member: this.entry.member, entry: this.entry.path });
       }
       const pathAt = DECODE_AT + ex.xattrListPathAt();
       out.push({ path: Buffer.from(core.input.subarray(pathAt, pathAt + ex.xattrListPathLen())), xattrs: readXattrTable(core, n) });
