@@ -16,13 +16,6 @@ export function isMetadataFile(e: Entry): boolean {
   return e.type === "file" && e.name.length === METADATA_NAME.length && e.name.toString("latin1") === METADATA_NAME;
 }
 
-interface MetadataExports {
-  metadataDecode(at: number, len: number): number;
-  metadataErrorAt(): number;
-  metadataUnknown(): number;
-  metadataStoppedAtVersion(): number;
-}
-
 /** A metadata file's body, buffered whole (it is decoded at its end), up to a limit. */
 export class BufferedBody implements BodySink {
   protected readonly body: Buffer;
@@ -51,7 +44,7 @@ export class MetadataFile extends BufferedBody {
 
   /** The records' xattrs; malformed framing is an error, unsupported records warnings. */
   decode(core: Core, warn: (w: Warning) => void): Xattr[] {
-    const ex = core.exports as unknown as MetadataExports;
+    const ex = core.exports;
     core.input.set(this.body.subarray(0, this.filled), DECODE_AT);
     const n = ex.metadataDecode(DECODE_AT, this.filled);
     const where = { member: this.entry.member, entry: this.entry.path };

@@ -14,6 +14,17 @@ export interface CoreExports {
   recAddress(): number;
   inAddress(): number;
   xattrTableAddress(): number;
+  // METADATA!!! bodies, decoded from the input region (assembly/xattr/metadata.ts).
+  metadataDecode(at: number, len: number): number;
+  metadataErrorAt(): number;
+  metadataUnknown(): number;
+  metadataStoppedAtVersion(): number;
+  // .xattr-list path entries, one per call (assembly/xattr/list.ts).
+  xattrListDecode(at: number, avail: number): number;
+  xattrListEntrySize(): number;
+  xattrListPathAt(): number;
+  xattrListPathLen(): number;
+  xattrListErrorAt(): number;
   [constant: string]: unknown;
 }
 
@@ -57,6 +68,7 @@ export const wasmImports = {
 // Each parser gets its own instance: the core keeps one stream's state.
 export function instantiateCore(): Core {
   const instance = new WebAssembly.Instance(coreModule(), wasmImports);
+  // The one cast: WebAssembly exports are untyped; CoreExports and the ABI mirror say what they are.
   const exports = instance.exports as unknown as CoreExports;
   // Memory is fixed (initial = maximum), so these views never detach.
   const buf = exports.memory.buffer;

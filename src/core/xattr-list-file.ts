@@ -27,14 +27,6 @@ export function isXattrListFile(e: Entry): boolean {
   return parts.length === 1 && parts[0].toString("latin1") === XATTR_LIST_NAME;
 }
 
-interface ListExports {
-  xattrListDecode(at: number, avail: number): number;
-  xattrListEntrySize(): number;
-  xattrListPathAt(): number;
-  xattrListPathLen(): number;
-  xattrListErrorAt(): number;
-}
-
 export class XattrListFile extends BufferedBody {
   constructor(entry: Entry, dataStart: number) {
     super(entry, dataStart, XATTR_LIST_MAX);
@@ -42,7 +34,7 @@ export class XattrListFile extends BufferedBody {
 
   /** Every path entry, or an error for the first malformed one (nothing is applied then). */
   decode(core: Core): XattrListPath[] {
-    const ex = core.exports as unknown as ListExports;
+    const ex = core.exports;
     const room = core.input.length - DECODE_AT;
     const out: XattrListPath[] = [];
     let off = 0;
