@@ -22,10 +22,11 @@ export const CTL_CODE: i32 = 4;
 export const CTL_POS: i32 = 5;      // stream position of the next unconsumed byte
 export const CTL_SKIP: i32 = 6;
 export const CTL_IN_AT: i32 = 7;    // where in IN the bytes of the next NEED go
-export const CTL_SLOTS: i32 = 8;
+export const CTL_ERROR_AT: i32 = 8; // after OP_ERROR E_XATTR_FRAMING: the stream offset of the bad xattr entry
+export const CTL_SLOTS: i32 = 9;
 
 // Record slots (f64 each) describing the current entry.
-export const REC_FORMAT: i32 = 0;   // 1 newc, 2 crc
+export const REC_FORMAT: i32 = 0;   // FORMAT_NEWC, FORMAT_CRC or FORMAT_NEWCX
 export const REC_INO: i32 = 1;
 export const REC_MODE: i32 = 2;     // 16 bits, as the kernel's umode_t keeps it
 export const REC_UID: i32 = 3;
@@ -71,7 +72,7 @@ export const E_BROKEN_PADDING: i32 = 4; // non-NUL at a misaligned offset after 
 export const E_NAME_NO_NUL: i32 = 5;    // "malformed archive"
 export const E_BAD_CHECKSUM: i32 = 6;   // "bad data checksum"
 export const E_PROTOCOL: i32 = 7;       // the caller broke the protocol
-export const E_XATTR_FRAMING: i32 = 8;  // an xattr entry's size or name is malformed (CTL_SKIP: its offset)
+export const E_XATTR_FRAMING: i32 = 8;  // an xattr entry's size or name is malformed (CTL_ERROR_AT: its offset)
 export const E_XATTR_TOO_BIG: i32 = 9;  // an xattr block larger than XATTR_BLOCK_MAX
 export const E_HUGE_FIELD: i32 = 10;    // a 64-bit newcx field beyond 2^53
 

@@ -4,7 +4,7 @@
 import {
   XR_TOO_MANY,
   OP_NEED, OP_ENTRY, OP_SKIP, OP_STOP, OP_ERROR, MODE_RESET, MODE_START,
-  CTL_OP, CTL_WANT_MIN, CTL_WANT_MAX, CTL_CONSUMED, CTL_CODE, CTL_POS, CTL_SKIP, CTL_IN_AT,
+  CTL_OP, CTL_WANT_MIN, CTL_WANT_MAX, CTL_CONSUMED, CTL_CODE, CTL_POS, CTL_SKIP, CTL_IN_AT, CTL_ERROR_AT,
   REC_FORMAT, REC_INO, REC_MODE, REC_UID, REC_GID, REC_NLINK, REC_MTIME, REC_FILESIZE,
   REC_DEV_MAJOR, REC_DEV_MINOR, REC_RDEV_MAJOR, REC_RDEV_MINOR, REC_NAMESIZE, REC_CHECKSUM,
   REC_OFFSET, REC_NAME_LEN, REC_LINK_AT, REC_LINK_LEN, REC_DATA_LEN, REC_DATA_PAD, REC_FLAGS,
@@ -285,7 +285,7 @@ function gotXattrs(fed: i32): i32 {
   const n = decodeXattrEntries(blockAt, <u32>xattrsize);
   if (n == XR_TOO_MANY) return fail(E_XATTR_TOO_BIG);
   if (n < 0) {
-    ctl(CTL_SKIP, <f64>(dataAt - <u64>fed + <u64>xattrErrorAt)); // stream offset of the bad entry
+    ctl(CTL_ERROR_AT, <f64>(dataAt - <u64>fed + <u64>xattrErrorAt)); // stream offset of the bad entry
     return fail(E_XATTR_FRAMING);
   }
   rec(REC_XATTR_COUNT, <f64>n);

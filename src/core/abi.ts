@@ -17,7 +17,8 @@ export const CTL_CODE = 4;
 export const CTL_POS = 5;
 export const CTL_SKIP = 6;
 export const CTL_IN_AT = 7;
-export const CTL_SLOTS = 8;
+export const CTL_ERROR_AT = 8;
+export const CTL_SLOTS = 9;
 
 export const REC_FORMAT = 0;
 export const REC_INO = 1;

@@ -257,7 +257,7 @@ export class StreamParser {
         this.phase = Phase.Failed;
         const [code, message] = CORE_ERRORS[ctl[A.CTL_CODE]] ?? ["CPIOX_INTERNAL", "unknown core error"];
         const entry = this.current && ctl[A.CTL_CODE] === A.E_BAD_CHECKSUM ? this.current : null;
-        const xattrAt = ctl[A.CTL_CODE] === A.E_XATTR_FRAMING ? ctl[A.CTL_SKIP] : null;
+        const xattrAt = ctl[A.CTL_CODE] === A.E_XATTR_FRAMING ? ctl[A.CTL_ERROR_AT] : null;
         throw new CpioxError(code, message, {
           offset: entry ? entry.offset : xattrAt ?? ctl[A.CTL_POS],
           member: this.member,
