@@ -24,7 +24,7 @@ function listDir(fd: number): { files: Buffer[]; dirs: Buffer[] } {
 function openSubdir(fd: number, name: Buffer): number {
   const path = ffi.cpath(name);
   let sub = ffi.openat(fd, path, DIR_FLAGS);
-  if (sub === -13 /* EACCES */ && ffi.fchmodat(fd, path, 0o700, 0) === 0) sub = ffi.openat(fd, path, DIR_FLAGS);
+  if (sub === -ffi.EACCES && ffi.fchmodat(fd, path, 0o700, 0) === 0) sub = ffi.openat(fd, path, DIR_FLAGS);
   if (sub >= 0) ffi.fchmodat(sub, ffi.cpath("."), 0o700, 0);
   return sub;
 }

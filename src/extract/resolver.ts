@@ -33,7 +33,11 @@ export class RootResolver {
     const hit = this.cache.get(key);
     if (hit !== undefined) return hit;
     const fd = this.kind === "openat2" ? this.openat2(parts, key) : this.walk(parts, false, this.cachedParent(parts));
-    if (fd < 0) return fd;
+    return fd < 0 ? fd : this.remember(key, fd);
+  }
+
+  /** Caches a resolved directory under its key (a full cache is emptied first); returns the fd. */
+  private remember(key: string, fd: number): number {
     if (this.cache.size >= MAX_CACHED_DIRS) this.invalidate();
     this.cache.set(key, fd);
     return fd;
@@ -65,10 +69,7 @@ export class RootResolver {
    */
   makeDirs(parts: readonly Buffer[]): number {
     const fd = this.walk(parts, true, this.cachedParent(parts));
-    if (fd < 0) return fd;
-    if (this.cache.size >= MAX_CACHED_DIRS) this.invalidate();
-    this.cache.set(joinParts(parts).toString("latin1"), fd);
-    return fd;
+    return fd < 0 ? fd : this.remember(joinParts(parts).toString("latin1"), fd);
   }
 
   /**
@@ -111,6 +112,10 @@ export class RootResolver {
       for (const fd of stack) if (owned(fd)) closeSync(fd);
       return errno;
     };
+    const climb = () => {
+      const up = stack.pop()!;
+      if (owned(up)) closeSync(up);
+    };
     while (todo.length) {
       const part = todo.pop()!;
       const cur = stack[stack.length - 1];
@@ -119,10 +124,7 @@ export class RootResolver {
           fail(0);
           return this.walk(initial, create);
         }
-        if (stack.length > 1) {
-          const up = stack.pop()!;
-          if (owned(up)) closeSync(up);
-        }
+        if (stack.length > 1) climb();
         continue;
       }
       const name = ffi.cpath(part);
@@ -137,12 +139,7 @@ export class RootResolver {
         if (++symlinks > MAX_SYMLINKS) return fail(-ffi.ELOOP);
         const target = ffi.readlinkat(cur, name);
         if (typeof target === "number") return fail(target);
-        if (target[0] === 0x2f) {
-          while (stack.length > 1) {
-            const up = stack.pop()!;
-            if (owned(up)) closeSync(up);
-          }
-        }
+        if (target[0] === 0x2f) while (stack.length > 1) climb();
         const expanded = splitName(target);
         for (let i = expanded.length - 1; i >= 0; i--) todo.push(expanded[i]);
         continue;

@@ -105,9 +105,10 @@ export async function intoAtomicRoot<T>(cwd: string, opts: AtomicOptions, work: 
     throw targetError(`${target} is a symlink: --atomic replaces only a real directory (give the directory it points to)`);
   }
   if (existing && !existing.isDirectory()) throw targetError(`${target} exists and is not a directory: --atomic never replaces it`);
-  if (existing && !opts.replace && readdirSync(target).length > 0) {
-    throw targetError(`${target} is not empty: --atomic would replace its contents; add --replace to allow it`);
-  }
+  // Without --replace, only an empty directory may be replaced.
+  const holdsContents = () => !opts.replace && readdirSync(target).length > 0;
+  const refusal = (state: string) => targetError(`${target} ${state}: --atomic would replace its contents; add --replace to allow it`);
+  if (existing && holdsContents()) throw refusal("is not empty");
   const parent = dirname(target);
   const created = makeDirectories(parent);
   let temp: string;
@@ -138,9 +139,9 @@ export async function intoAtomicRoot<T>(cwd: string, opts: AtomicOptions, work: 
     return { result, leftover: null };
   }
   // Checked again just before the swap: what appeared in the target meanwhile is not ours to drop.
-  if (!opts.replace && readdirSync(target).length > 0) {
+  if (holdsContents()) {
     removeTreeAt(temp);
-    throw targetError(`${target} is no longer empty: --atomic would replace its contents; add --replace to allow it`);
+    throw refusal("is no longer empty");
   }
   // Swap the new tree and the old one in one step; the old one now sits at the temporary name.
   const r = ffi.exchangePaths(temp, target);

@@ -51,6 +51,7 @@ export const RESOLVE_BENEATH = 0x08;
 
 export const EPERM = 1;
 export const ENOENT = 2;
+export const EACCES = 13;
 export const EEXIST = 17;
 export const EOPNOTSUPP = 95;
 export const ENOTDIR = 20;
