@@ -64,9 +64,8 @@ export async function verify(source: Source, options: VerifyOptions = {}): Promi
     });
     members = summary.members;
   } catch (e) {
-    if (verifier.stopped) {
-      // A limit rated "error" ended the read: the image fails; it is not malformed.
-    } else {
+    // A limit rated "error" that ended the read fails the image; it does not make it malformed.
+    if (!verifier.stopped) {
       const coded = e instanceof CpioxError ? e : new CpioxError("CPIOX_INTERNAL", String((e as Error)?.message ?? e));
       error = { code: coded.code, message: coded.message, member: coded.member ?? null, offset: coded.offset ?? null };
     }

@@ -72,35 +72,42 @@ export class Verifier {
   };
   private readonly inodesSeen = new WeakSet<Inode>();
   private modelling = true;
-  /** The limit finding that stopped the read (a limit rated "error" ends it at once). */
-  stopped: Finding | null = null;
+  /** The limit rule that stopped the read (a limit rated "error" ends it at once). */
+  stopped: RuleCode | null = null;
   /** Error-severity findings made, kept or suppressed. */
   errors = 0;
   private totalReported = false;
 
   constructor(private readonly opts: VerifierOptions) {}
 
-  private find(rule: RuleCode, message: string, at: Where | null): void {
+  /** Records a finding; returns it, or null when the rule is off or past its listed maximum. */
+  private find(rule: RuleCode, message: string, at: Where | null): Finding | null {
     const severity = this.opts.policy.rules[rule];
-    if (severity === "off") return;
+    if (severity === "off") return null;
     const n = (this.perRule.get(rule) ?? 0) + 1;
     this.perRule.set(rule, n);
     if (severity === "error") this.errors++;
     if (n > FINDINGS_PER_RULE_MAX) {
       this.suppressed[rule] = n - FINDINGS_PER_RULE_MAX;
-      return;
+      return null;
     }
-    this.findings.push({ rule, severity, message, path: at?.path ?? null, member: at?.member ?? null, offset: at?.offset ?? null });
+    const finding: Finding = { rule, severity, message, path: at?.path ?? null, member: at?.member ?? null, offset: at?.offset ?? null };
+    this.findings.push(finding);
+    return finding;
   }
 
   /**
-   * A limit rated "error" has already failed the image: reading on would only spend time and
-   * memory on a hostile stream, so the read ends here (the report says fail, not malformed).
+   * A limit passed. Rated "error", it has already failed the image: reading on would only spend
+   * time and memory on a hostile stream, so the read ends here (the report says fail, not
+   * malformed). Otherwise the finding says what happens instead (`otherwise`), and reading goes on.
    */
-  private stopIfError(rule: RuleCode): void {
-    if (this.opts.policy.rules[rule] !== "error") return;
-    this.stopped = [...this.findings].reverse().find((f) => f.rule === rule) ?? null;
-    throw new CpioxError("CPIOX_VERIFY_FAILED", `${rule}: ${this.stopped?.message ?? "limit passed"}`);
+  private limitPassed(rule: "CPIOX_RULE_LIMIT_ENTRIES" | "CPIOX_RULE_LIMIT_TOTAL_SIZE", what: string, at: Where, otherwise?: string): void {
+    const stops = this.opts.policy.rules[rule] === "error";
+    const then = stops ? "the read stops here" : otherwise;
+    const finding = this.find(rule, then ? `${what}; ${then}` : what, at);
+    if (!stops) return;
+    this.stopped = rule;
+    throw new CpioxError("CPIOX_VERIFY_FAILED", `${rule}: ${finding?.message ?? what}`);
   }
 
   warn = (w: Warning): void => {
@@ -136,8 +143,7 @@ export class Verifier {
     const c = this.counts;
     c.entries++;
     if (c.entries === policy.limits.entries + 1) {
-      this.find("CPIOX_RULE_LIMIT_ENTRIES", `more than ${policy.limits.entries} entries; ${policy.rules.CPIOX_RULE_LIMIT_ENTRIES === "error" ? "the read stops here" : "later entries are counted but not modelled"}`, e);
-      this.stopIfError("CPIOX_RULE_LIMIT_ENTRIES");
+      this.limitPassed("CPIOX_RULE_LIMIT_ENTRIES", `more than ${policy.limits.entries} entries`, e, "later entries are counted but not modelled");
       this.modelling = false;
     }
     const parts = normalizedParts(e.name);
@@ -181,8 +187,7 @@ export class Verifier {
       this.counts.dataBytes += e.size;
       if (this.counts.dataBytes > policy.limits.totalSize && !this.totalReported) {
         this.totalReported = true;
-        this.find("CPIOX_RULE_LIMIT_TOTAL_SIZE", `more than ${policy.limits.totalSize} bytes of file data${policy.rules.CPIOX_RULE_LIMIT_TOTAL_SIZE === "error" ? "; the read stops here" : ""}`, e);
-        this.stopIfError("CPIOX_RULE_LIMIT_TOTAL_SIZE");
+        this.limitPassed("CPIOX_RULE_LIMIT_TOTAL_SIZE", `more than ${policy.limits.totalSize} bytes of file data`, e);
       }
     }
     if (e.type === "symlink" && e.linkTarget && climbsAboveRoot(parts, e.linkTarget)) {
