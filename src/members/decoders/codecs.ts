@@ -2,6 +2,7 @@
 // regions. The module's constants are mirrored in codecs-abi.ts (checked by a test).
 import { wasmImports, wasmModule } from "../../core/wasm.js";
 import * as ABI from "./codecs-abi.js";
+import { Pool } from "./reuse.js";
 
 /** Every function the module exports, typed once. */
 export interface CodecExports {
@@ -38,15 +39,15 @@ export const CODEC_ERRORS: Record<number, string> = {
  * maps and zeroes, so an image of many small members must not pay that per member.
  */
 const POOL_MAX = 2;
-const pool: Codecs[] = [];
+const pool = new Pool<Codecs>(POOL_MAX);
 
 /** A codecs instance for one member; give it back with releaseCodecs when the member is done. */
 export function acquireCodecs(): Codecs {
-  return pool.pop() ?? instantiateCodecs();
+  return pool.take(instantiateCodecs);
 }
 
 export function releaseCodecs(codecs: Codecs): void {
-  if (pool.length < POOL_MAX) pool.push(codecs);
+  pool.give(codecs);
 }
 
 function instantiateCodecs(): Codecs {

@@ -5,13 +5,12 @@ import type { CpioxError } from "../../errors.js";
 import type { ChunkReader } from "../../input/reader.js";
 import { freeNative, nativeBuffer, onThreadPool } from "../../native/library.js";
 import { liblzma, LZMA_STREAM } from "../../native/lzma.js";
+import { growingFeed } from "./reuse.js";
 
 /** liblzma may use this much memory for one member (xz -9 needs 65 MiB); more is refused. */
 export const LZMA_MEMLIMIT = 512n << 20n;
 const IN_SIZE = 1 << 20;
 const OUT_SIZE = 1 << 20;
-/** The first feed of a member, doubled on each refill: what a small member does not use is copied back. */
-const FIRST_FEED = 16 << 10;
 const STREAM_SIZE = LZMA_STREAM.bytes;
 const { nextIn: NEXT_IN, availIn: AVAIL_IN, nextOut: NEXT_OUT, availOut: AVAIL_OUT } = LZMA_STREAM;
 const LZMA_RUN = 0, LZMA_FINISH = 3;
@@ -39,15 +38,14 @@ export async function* liblzmaDecode(
   try {
     if (init !== LZMA_OK) throw corrupt(`decoder setup failed: ${LZMA_ERRORS[init] ?? init}`);
     let fed = 0;        // bytes copied into the input buffer for the current call
-    let feed = FIRST_FEED;
+    const nextFeed = growingFeed(IN_SIZE); // what a small member does not use is copied back
     let action = LZMA_RUN;
     for (;;) {
       if (s.getBigUint64(AVAIL_IN, true) === 0n && action === LZMA_RUN) {
         const chunk = await reader.next();
         if (!chunk) action = LZMA_FINISH;
         else {
-          fed = Math.min(chunk.length, feed);
-          feed = Math.min(feed * 2, IN_SIZE);
+          fed = Math.min(chunk.length, nextFeed());
           inView.set(chunk.subarray(0, fed));
           if (fed < chunk.length) reader.unread(chunk.subarray(fed));
           s.setBigUint64(NEXT_IN, inAddr, true);

@@ -5,16 +5,11 @@ import type { ContainerFacts, DecodeContext, MemberDecoder } from "./types.js";
 import { memberErrors } from "./types.js";
 import { freeNative, nativeBuffer, onThreadPool, type NativeBuffer } from "../../native/library.js";
 import { libzstd, ZSTD_BUFFER } from "../../native/zstd.js";
+import { growingFeed, Pool } from "./reuse.js";
 
 const IN_SIZE = 1 << 20;
 const OUT_SIZE = 1 << 20;
-/**
- * A member's first feed: small, doubled on each refill up to IN_SIZE. The bytes past a frame's
- * end are copied back to the reader, so an image of many small frames must not move a whole
- * megabyte in and out per frame.
- */
-const FIRST_FEED = 16 << 10;
-/** Decoder contexts and buffers kept for the next member (several readers may run at once). */
+/** Decoder contexts and buffers kept for the next member. */
 const POOL_MAX = 2;
 
 interface Resources {
@@ -24,7 +19,10 @@ interface Resources {
   outputs: NativeBuffer[];
   outDescs: NativeBuffer[];
 }
-const pool: Resources[] = [];
+const pool = new Pool<Resources>(POOL_MAX, (r) => {
+  libzstd().freeDCtx(r.dctx);
+  freeNative(r.input, r.inDesc, ...r.outputs, ...r.outDescs);
+});
 const SESSION_AND_PARAMETERS = 3; // ZSTD_reset_session_and_parameters
 const CONTENTSIZE_UNKNOWN = 0xffffffffffffffffn;
 const CONTENTSIZE_ERROR = 0xfffffffffffffffen;
@@ -38,15 +36,16 @@ export const zstdDecoder: MemberDecoder = {
     const head = await reader.peek(18);
     ctx.describe(frameFacts(head, z.frameContentSize));
     // Two output buffers: the next call decodes into one while the other is parsed.
-    const res: Resources = pool.pop() ?? {
+    const res = pool.take(() => ({
       dctx: z.createDCtx(), input: nativeBuffer(IN_SIZE), inDesc: nativeBuffer(ZSTD_BUFFER.bytes),
       outputs: [nativeBuffer(OUT_SIZE), nativeBuffer(OUT_SIZE)], outDescs: [nativeBuffer(ZSTD_BUFFER.bytes), nativeBuffer(ZSTD_BUFFER.bytes)],
-    };
+    }));
     const { dctx, input, inDesc, outputs, outDescs } = res;
     const inD = new DataView(inDesc.view.buffer, inDesc.view.byteOffset, ZSTD_BUFFER.bytes);
     const outD = outDescs.map((d) => new DataView(d.view.buffer, d.view.byteOffset, ZSTD_BUFFER.bytes));
     let fed = 0;
-    let feed = FIRST_FEED;
+    // The bytes past a frame's end are copied back to the reader: a small frame must not move a megabyte.
+    const nextFeed = growingFeed(IN_SIZE);
     let exhausted = false;
     const consumed = () => Number(inD.getBigUint64(ZSTD_BUFFER.pos, true));
     // New input only once the previous chunk is used up (the call in flight never sees it change).
@@ -57,8 +56,7 @@ export const zstdDecoder: MemberDecoder = {
         exhausted = true;
         return;
       }
-      fed = Math.min(chunk.length, feed);
-      feed = Math.min(feed * 2, IN_SIZE);
+      fed = Math.min(chunk.length, nextFeed());
       input.view.set(chunk.subarray(0, fed));
       if (fed < chunk.length) reader.unread(chunk.subarray(fed));
       inD.setBigUint64(ZSTD_BUFFER.size, BigInt(fed), true);
@@ -100,12 +98,7 @@ export const zstdDecoder: MemberDecoder = {
     } finally {
       // A call still running (the consumer stopped early) must finish before its buffers go.
       await pending?.catch(() => undefined);
-      if (pool.length < POOL_MAX && !z.isError(BigInt(z.resetDCtx(dctx, SESSION_AND_PARAMETERS)))) {
-        pool.push(res);
-      } else {
-        z.freeDCtx(dctx);
-        freeNative(input, inDesc, ...outputs, ...outDescs);
-      }
+      pool.give(res, () => !z.isError(BigInt(z.resetDCtx(dctx, SESSION_AND_PARAMETERS))));
     }
   },
 };
