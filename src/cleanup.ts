@@ -26,15 +26,14 @@ const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 
 let installed = false;
 
-/** For the CLI: on SIGINT/SIGTERM, clean up, print one coded line and exit 130/143. */
-export function installSignalCleanup(): void {
+/** For the CLI: on SIGINT/SIGTERM, clean up, report the coded error and exit 130/143. */
+export function installSignalCleanup(report: (e: CpioxError) => void): void {
   if (installed) return;
   installed = true;
   for (const signal of Object.keys(SIGNAL_EXIT) as (keyof typeof SIGNAL_EXIT)[]) {
     process.on(signal, () => {
       runPending();
-      const e = new CpioxError("CPIOX_INTERRUPTED", `stopped by ${signal}`);
-      process.stderr.write(`cpiox: error ${e.message}\n`);
+      report(new CpioxError("CPIOX_INTERRUPTED", `stopped by ${signal}`));
       process.exit(SIGNAL_EXIT[signal]);
     });
   }

@@ -395,6 +395,6 @@ export async function runCli(argv: string[]): Promise<number> {
   };
   process.on("uncaughtException", fatal);
   process.on("unhandledRejection", fatal);
-  installSignalCleanup();
+  installSignalCleanup((e) => process.stderr.write(`${errorLine(e)}\n`));
   return main(argv);
 }

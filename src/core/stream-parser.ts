@@ -12,7 +12,6 @@ import { readXattrTable } from "./xattr-table.js";
 
 const FORMATS: Record<number, Entry["format"]> = { [A.FORMAT_NEWC]: "newc", [A.FORMAT_CRC]: "crc", [A.FORMAT_NEWCX]: "newcx" };
 
-export type { BodySink } from "./body.js";
 import { teeSink, type BodySink } from "./body.js";
 
 export interface ParserEvents {

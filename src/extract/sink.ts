@@ -5,7 +5,7 @@ import { fsError, type Warning, type WarningCode } from "../errors.js";
 import { printableName, type Entry, type Xattr } from "../entries.js";
 import { modeWarnings, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, typeOfMode } from "../kernel/modes.js";
 import type { XattrListPath } from "../core/xattr-list-file.js";
-import type { BodySink } from "../core/stream-parser.js";
+import type { BodySink } from "../core/body.js";
 import type { ArchiveEvents } from "../members/splitter.js";
 import * as ffi from "../native/libc.js";
 import { HardLinkTable } from "../kernel/hardlinks.js";

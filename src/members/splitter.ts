@@ -2,7 +2,8 @@
 // members in any order; each compressed member must end on an entry boundary, and reading
 // resumes right after the bytes its decoder consumed.
 import { MODE_RESET, MODE_START, MODE_TOP } from "../core/abi.js";
-import { StreamParser, type BodySink, type ParserEvents } from "../core/stream-parser.js";
+import { StreamParser, type ParserEvents } from "../core/stream-parser.js";
+import type { BodySink } from "../core/body.js";
 import { CpioxError, type Warning } from "../errors.js";
 import type { Entry, Xattr } from "../entries.js";
 import { ChunkReader } from "../input/reader.js";

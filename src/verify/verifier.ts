@@ -4,7 +4,7 @@ import { createHash, type Hash } from "node:crypto";
 import type { Entry, Xattr } from "../entries.js";
 import { modeWarnings, octalPermissions } from "../kernel/modes.js";
 import { CpioxError, type Warning, type WarningCode } from "../errors.js";
-import type { BodySink } from "../core/stream-parser.js";
+import type { BodySink } from "../core/body.js";
 import type { XattrListPath } from "../core/xattr-list-file.js";
 import type { MemberInfo } from "../members/splitter.js";
 import { invalidXattr } from "../kernel/xattrs.js";

@@ -52,7 +52,7 @@ export const bzip2Decoder: MemberDecoder = {
         winLen += got;
         exhausted = got < want;
       }
-      const r = bz.bzBlock(winLen, bitOffset, level * 100000); // BZ_MAX_BLOCK at level 9
+      const r = bz.bzBlock(winLen, bitOffset, level * 100000);
       if (r === E_CODEC_INPUT && !exhausted && fill < input.length) {
         // The block runs past the window: grow it and decode the block again from its start.
         fill = Math.min(fill * 4, input.length);
