@@ -49,7 +49,10 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignStats> {
     // Extraction alternates between the two resolvers: each sees half the inputs, at half the cost.
     const verdict = await judge(m.bytes, sandbox, [stats.inputs % 2 ? "userspace" : "openat2"]);
     stats.inputs++;
-    for (const c of verdict.codes) stats.codes[c.split(":")[1]] = (stats.codes[c.split(":")[1]] ?? 0) + 1;
+    for (const seen of verdict.codes) {
+      const code = seen.slice(seen.indexOf(":") + 1); // "command:CODE"
+      stats.codes[code] = (stats.codes[code] ?? 0) + 1;
+    }
     if (!verdict.ok) {
       stats.failures++;
       let file: string | null = null;
