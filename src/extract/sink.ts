@@ -1,16 +1,16 @@
 // The filesystem sink: turns entries into objects under the root in the kernel's order
 // (remove a conflicting object, create, write, chown, chmod, times), never outside the root.
-import { closeSync, readFileSync, fchmodSync, fchownSync, ftruncateSync, futimesSync, writeSync } from "node:fs";
+import { closeSync, readFileSync, fchmodSync, fchownSync, futimesSync, writeSync } from "node:fs";
 import { fsError, type Warning, type WarningCode } from "../errors.js";
 import { printableName, type Entry, type Xattr } from "../entries.js";
-import { modeWarnings, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, typeOfMode } from "../kernel/modes.js";
+import { modeWarnings, S_IFDIR, S_IFLNK, S_IFMT, typeOfMode } from "../kernel/modes.js";
 import type { XattrListPath } from "../core/xattr-list-file.js";
 import type { BodySink } from "../core/body.js";
 import type { ArchiveEvents } from "../members/splitter.js";
 import * as ffi from "../native/libc.js";
 import { HardLinkTable } from "../kernel/hardlinks.js";
 import { isDotDot, namesDirectoryItself, splitName } from "../kernel/names.js";
-import { decideByName } from "../kernel/decisions.js";
+import { cleanPathRemoves, cleanPathWanted, decideByName, replacesContent, whenObjectStays } from "../kernel/decisions.js";
 import { RootResolver, type ResolverKind } from "./resolver.js";
 import { errnoName } from "../native/errno.js";
 import { XattrApplier } from "./xattrs.js";
@@ -41,8 +41,8 @@ export class ExtractSink implements ArchiveEvents {
   private readonly links = new HardLinkTable();
   private readonly deferred: DeferredDir[] = [];
   private readonly warnedOnce = new Set<WarningCode>();
-  /** The file whose body is streaming; `linked` when it is an earlier instance's inode (not truncated on open). */
-  private open: { fd: number; written: number; linked: boolean } | null = null;
+  /** The file whose body is streaming. */
+  private open: { fd: number; written: number } | null = null;
   private readonly umask = processUmask();
   private readonly xattrs: XattrApplier;
   files = 0;
@@ -76,7 +76,7 @@ export class ExtractSink implements ArchiveEvents {
       case "symlink": return this.symlink(e, dirFd, base);
       case "char": case "block": case "fifo": case "socket": return this.special(e, parts, dirFd, base);
       default:
-        this.cleanPath(e, dirFd, base, e.mode & S_IFMT);
+        this.cleanPath(e, dirFd, base, cleanPathWanted(e, false));
         for (const w of modeWarnings(e)) this.warnAt(e, w.code, w.message);
         return null;
     }
@@ -128,7 +128,6 @@ export class ExtractSink implements ArchiveEvents {
     if (this.open) {
       // Input ended inside the body: the file keeps the bytes that came, never the declared size
       // (the kernel pre-truncates to it; a hostile header could declare a terabyte).
-      if (this.open.linked) ftruncateSync(this.open.fd, this.open.written);
       closeSync(this.open.fd);
       this.open = null;
     }
@@ -164,19 +163,18 @@ export class ExtractSink implements ArchiveEvents {
     return fd;
   }
 
-  /** The kernel's clean_path: remove what is at the path when its type differs (type 0: always). */
-  private cleanPath(e: Entry, dirFd: number, base: ffi.CPath, type: number): void {
+  /** The kernel's clean_path: remove what is at the path when its type differs from the wanted one. */
+  private cleanPath(e: Entry, dirFd: number, base: ffi.CPath, wanted: number): void {
     const existing = ffi.typeAt(dirFd, base);
-    if (existing < 0 || (type !== 0 && existing === type)) return;
+    if (existing < 0 || !cleanPathRemoves(existing, wanted)) return;
     const r = ffi.unlinkat(dirFd, base, existing === S_IFDIR ? ffi.AT_REMOVEDIR : 0);
     // What paths resolve through may have changed.
     if (existing === S_IFDIR || existing === S_IFLNK) this.resolver.invalidate();
     if (r < 0) this.warnAt(e, "CPIOX_REPLACE_FAILED", `cannot remove the existing object (${errnoName(-r)})`);
   }
 
-  /** The kernel's maybe_link: a hard link to the earlier instance (whatever is at the path goes first). */
+  /** The kernel's maybe_link: a hard link to the earlier instance (clean_path has cleared the way). */
   private linkTo(e: Entry, earlier: Buffer[], dirFd: number, base: ffi.CPath): boolean {
-    this.cleanPath(e, dirFd, base, 0);
     const oldDir = this.resolver.openDir(earlier.slice(0, -1));
     const r = oldDir < 0 ? oldDir : ffi.linkat(oldDir, ffi.cpath(earlier[earlier.length - 1]), dirFd, base);
     if (r < 0) this.warnAt(e, "CPIOX_CREATE_FAILED", `hard link failed (${errnoName(-r)}): entry skipped`);
@@ -185,20 +183,24 @@ export class ExtractSink implements ArchiveEvents {
 
   private file(e: Entry, parts: Buffer[], dirFd: number, base: ffi.CPath): BodySink | null {
     const earlier = this.links.lookup(e, parts);
+    const linked = earlier !== undefined;
     const perm = e.mode & PERMS;
     // Fast path: nothing at the path yet, so the kernel's clean_path would do nothing.
-    let fd = earlier ? -1 : ffi.openat(dirFd, base, ffi.O_WRONLY | ffi.O_CREAT | ffi.O_EXCL | FILE_FLAGS, perm & 0o777);
+    let fd = linked ? -1 : ffi.openat(dirFd, base, ffi.O_WRONLY | ffi.O_CREAT | ffi.O_EXCL | FILE_FLAGS, perm & 0o777);
     const fresh = fd >= 0;
     if (!fresh) {
-      this.cleanPath(e, dirFd, base, S_IFREG);
-      if (earlier && !this.linkTo(e, earlier, dirFd, base)) return null;
-      fd = ffi.openat(dirFd, base, ffi.O_WRONLY | ffi.O_CREAT | FILE_FLAGS | (earlier ? 0 : ffi.O_TRUNC), perm & 0o777);
+      this.cleanPath(e, dirFd, base, cleanPathWanted(e, linked));
+      if (linked && !this.linkTo(e, earlier, dirFd, base)) return null;
+      // A linked instance without data leaves the shared content alone; with data it replaces it
+      // (the kernel truncates to the new size, then writes).
+      const truncate = replacesContent(linked, e.size) ? ffi.O_TRUNC : 0;
+      fd = ffi.openat(dirFd, base, ffi.O_WRONLY | ffi.O_CREAT | FILE_FLAGS | truncate, perm & 0o777);
     }
     if (fd < 0) {
       this.warnAt(e, "CPIOX_CREATE_FAILED", `cannot open for writing (${errnoName(-fd)}): entry skipped`);
       return null;
     }
-    const open = { fd, written: 0, linked: earlier !== null };
+    const open = { fd, written: 0 };
     this.open = open;
     this.files++;
     this.chown(e, () => fchownSync(fd, ...ids(e)));
@@ -216,8 +218,6 @@ export class ExtractSink implements ArchiveEvents {
         this.bytes += chunk.length;
       },
       end: () => {
-        // A new or O_TRUNC'd file grew as it was written; a linked instance may have held longer data.
-        if (open.linked) ftruncateSync(fd, open.written);
         // Writing as a non-root user clears setuid/setgid (no CAP_FSETID): set them again.
         if (e.mode & 0o6000 && !this.opts.privileged) fchmodSync(fd, e.mode & PERMS);
         this.applyXattrs(e, { fd });
@@ -230,7 +230,7 @@ export class ExtractSink implements ArchiveEvents {
   }
 
   private directory(e: Entry, parts: Buffer[], dirFd: number, base: ffi.CPath): null {
-    this.cleanPath(e, dirFd, base, S_IFDIR);
+    this.cleanPath(e, dirFd, base, cleanPathWanted(e, false));
     const r = ffi.mkdirat(dirFd, base, 0o700);
     if (r < 0 && r !== -ffi.EEXIST) {
       this.warnAt(e, "CPIOX_CREATE_FAILED", `mkdir failed (${errnoName(-r)})`);
@@ -284,7 +284,7 @@ export class ExtractSink implements ArchiveEvents {
   }
 
   private symlink(e: Entry, dirFd: number, base: ffi.CPath): null {
-    this.cleanPath(e, dirFd, base, 0);
+    this.cleanPath(e, dirFd, base, cleanPathWanted(e, false));
     const target = e.linkTarget!;
     if (target.length === 0) {
       this.warnAt(e, "CPIOX_CREATE_FAILED", "empty symlink target: the kernel cannot create it");
@@ -293,6 +293,11 @@ export class ExtractSink implements ArchiveEvents {
     const r = ffi.symlinkat(ffi.cpath(target), dirFd, base);
     if (r < 0) {
       this.warnAt(e, "CPIOX_CREATE_FAILED", `symlink failed (${errnoName(-r)})`);
+      // A non-empty directory clean_path could not remove stays, and still takes the owner.
+      const stays = r === -ffi.EEXIST ? ffi.typeAt(dirFd, base) : -1;
+      if (stays >= 0 && whenObjectStays(e, false, stays) === "owner") {
+        this.chown(e, () => check(ffi.fchownat(dirFd, base, ...ids(e), ffi.AT_SYMLINK_NOFOLLOW)));
+      }
       return null;
     }
     this.resolver.invalidate();
@@ -303,8 +308,8 @@ export class ExtractSink implements ArchiveEvents {
   }
 
   private special(e: Entry, parts: Buffer[], dirFd: number, base: ffi.CPath): null {
-    this.cleanPath(e, dirFd, base, e.mode & S_IFMT);
     const earlier = this.links.lookup(e, parts);
+    this.cleanPath(e, dirFd, base, cleanPathWanted(e, earlier !== undefined));
     if (earlier) {
       this.linkTo(e, earlier, dirFd, base);
       return null;

@@ -1,24 +1,30 @@
 // The kernel's hard-link table, pure: key (dev major, dev minor, ino, type) for entries with nlink >= 2,
-// cleared at every TRAILER!!! and at the end of the input.
+// cleared at every TRAILER!!! and at the end of the input. Like the kernel's, it remembers where
+// the first instance was placed (its name), not the object: a later instance links to whatever is
+// at that name by then.
 import type { Entry } from "../entries.js";
 import { S_IFMT } from "./modes.js";
 
 /** The kernel's link key: device, inode and file type. */
 export const hardLinkKey = (e: Entry) => `${e.devMajor}:${e.devMinor}:${e.ino}:${e.mode & S_IFMT}`;
 
-export class HardLinkTable {
-  private readonly first = new Map<string, Buffer[]>();
+/** `Place`: how the caller names the first instance's place (the extract sink: path parts; verify: its model's key). */
+export class HardLinkTable<Place = Buffer[]> {
+  private first = new Map<string, Place>();
 
-  /** The parts of the earlier instance, or undefined after remembering this one as the first. */
-  lookup(entry: Entry, parts: Buffer[]): Buffer[] | undefined {
+  /** The place of the earlier instance, or undefined after remembering this one as the first. */
+  lookup(entry: Entry, place: Place): Place | undefined {
     if (entry.nlink < 2) return undefined;
     const key = hardLinkKey(entry);
     const earlier = this.first.get(key);
-    if (!earlier) this.first.set(key, parts);
+    if (earlier === undefined) this.first.set(key, place);
     return earlier;
   }
 
-  clear(): void {
-    this.first.clear();
+  /** TRAILER!!! or the end of input: the table is freed; returns what it held, by key. */
+  clear(): ReadonlyMap<string, Place> {
+    const held = this.first;
+    this.first = new Map();
+    return held;
   }
 }

@@ -3,8 +3,9 @@
 // history (overwrites, paths through symlinks, missing parents, links across archives) live here.
 import type { Entry, EntryType, Xattr } from "../entries.js";
 import { isDotDot, splitName } from "../kernel/names.js";
-import { decideByName } from "../kernel/decisions.js";
-import { hardLinkKey } from "../kernel/hardlinks.js";
+import { cleanPathRemoves, cleanPathWanted, decideByName, replacesContent, whenObjectStays } from "../kernel/decisions.js";
+import { HardLinkTable, hardLinkKey } from "../kernel/hardlinks.js";
+import { S_IFDIR, S_IFMT } from "../kernel/modes.js";
 
 /** What the kernel's chown/chmod/write leave on an inode; hard links share one. */
 export interface Inode {
@@ -24,7 +25,7 @@ export interface Inode {
 export interface PathNode {
   /** Normalized path bytes (components joined by "/"), latin1: the map key. */
   key: string;
-  /** The path's number: a node replacing another at the same path keeps it, so children stay found. */
+  /** The path's number, by which its children are found (a new object at the path gets a new one). */
   slot: number;
   inode: Inode;
   /** Where the entry that made it came from. */
@@ -36,6 +37,8 @@ export type StructuralFinding =
 
 export interface Placement {
   node: PathNode | null;
+  /** The entry joined an earlier instance's inode as a hard link. */
+  linked: boolean;
   findings: { kind: StructuralFinding; message: string }[];
 }
 
@@ -70,23 +73,28 @@ export class TreeModel {
   private childOf(parent: number, part: Buffer): PathNode | undefined {
     return this.children.get(`${parent}/${part.toString("latin1")}`);
   }
-  private links = new Map<string, { inode: Inode; member: number }>();
+  /** Where the first instance of each hard link was placed (its key), as the kernel remembers its name. */
+  private readonly links = new HardLinkTable<{ key: string; member: number }>();
   /** Link keys of archives already ended by TRAILER!!!, with the member that held them. */
   private readonly forgottenLinks = new Map<string, number>();
+  /** Children per directory slot: clean_path cannot remove a directory that has any. */
+  private readonly childCount = new Map<number, number>();
 
   /**
    * Places an entry the way the kernel would; returns the node (null if the kernel drops it) and
-   * findings. `parts` is normalizedParts(e.name).
+   * findings. `parts` is normalizedParts(e.name). The decisions are the kernel's (kernel/decisions.ts),
+   * applied to the map as the extract sink applies them to a filesystem.
    */
   place(e: Entry, parts: readonly Buffer[]): Placement {
     const findings: Placement["findings"] = [];
+    const dropped = { node: null, linked: false, findings };
     if (decideByName(e, parts) === "skip-directory-name") {
       findings.push({ kind: "kernel-skips", message: `a ${e.type} named like a directory (ends in "/", "." or ".."): the kernel cannot create it` });
-      return { node: null, findings };
+      return dropped;
     }
     if (!parts.length) {
       // The root itself: only a directory entry can name it; its mode applies to the root.
-      return { node: null, findings };
+      return dropped;
     }
     // Each ancestor once, by its parent's slot: a path through a symlink or a missing directory stops here.
     let parent: PathNode | undefined = ROOT;
@@ -94,70 +102,113 @@ export class TreeModel {
       parent = this.childOf(parent.slot, parts[i]);
       if (parent?.inode.type === "symlink") {
         findings.push({ kind: "through-symlink", message: `passes through the symlink ${JSON.stringify(parent.entry.path)} (member ${parent.entry.member}) to ${JSON.stringify(parent.inode.linkTarget?.toString("latin1"))}` });
-        return { node: null, findings };
+        return dropped;
       }
     }
     if (parts.length > 1) {
       if (parent?.inode.type !== "directory") {
         const why = parent ? `is a ${parent.inode.type}` : "is not in the image before it";
         findings.push({ kind: "missing-parent", message: `the parent directory ${why}: the kernel drops this entry` });
-        return { node: null, findings };
+        return dropped;
       }
     }
     const parentSlot = parent?.slot ?? 0;
     const childKey = `${parentSlot}/${parts[parts.length - 1].toString("latin1")}`;
-    const where = { path: e.path, member: e.member, offset: e.offset };
-    const existing = this.children.get(childKey);
+    const key = keyOf(parts);
+    const earlier = this.earlierInstance(e, key, findings);
+    const linked = earlier !== undefined;
+    let existing = this.children.get(childKey);
     if (existing) {
-      if (existing.inode.type === "directory" && e.type === "directory") {
-        // mkdir fails with EEXIST; chown and chmod still apply, as for the kernel.
-        Object.assign(existing.inode, { mode: e.mode, uid: e.uid, gid: e.gid });
-        return { node: existing, findings };
+      const existingFmt = existing.inode.mode & S_IFMT;
+      if (existingFmt !== S_IFDIR || e.type !== "directory") {
+        findings.push({ kind: "overwrite", message: `replaces the ${existing.inode.type} from member ${existing.entry.member} at offset ${existing.entry.offset}` });
       }
-      findings.push({ kind: "overwrite", message: `replaces the ${existing.inode.type} from member ${existing.entry.member} at offset ${existing.entry.offset}` });
+      if (cleanPathRemoves(existingFmt, cleanPathWanted(e, linked))) {
+        if (this.childCount.get(existing.slot)) {
+          findings.push({ kind: "kernel-skips", message: `the ${existing.inode.type} at its path is not empty, so the kernel cannot remove it to create this ${e.type}` });
+        } else {
+          this.remove(existing, childKey, parentSlot);
+          existing = undefined;
+        }
+      }
     }
-    const inode = this.inodeFor(e, findings);
-    const key = existing?.key ?? keyOf(parts);
-    const node: PathNode = { key, slot: existing?.slot ?? this.nextSlot++, inode, entry: where };
+    if (existing) return { node: this.onObjectThatStays(e, linked, existing), linked: false, findings };
+    let inode: Inode;
+    if (earlier) {
+      // The kernel links to whatever is at the first instance's name now; a link to a directory or to nothing fails.
+      const first = this.paths.get(earlier.key);
+      if (!first || first.inode.type === "directory") {
+        findings.push({ kind: "kernel-skips", message: `the hard link's first instance (${JSON.stringify(earlier.key)}) is ${first ? "a directory" : "gone"}: the kernel cannot link to it` });
+        return dropped;
+      }
+      inode = first.inode;
+      this.setMetadata(inode, e);
+      if (e.type === "file" && replacesContent(true, e.size)) this.setContent(inode, e.size);
+    } else {
+      inode = {
+        type: e.type, mode: e.mode, uid: e.uid, gid: e.gid, size: e.type === "file" ? e.size : 0,
+        rdev: e.type === "char" || e.type === "block" ? `${e.rdevMajor}:${e.rdevMinor}` : null,
+        linkTarget: e.linkTarget, digests: null, xattrs: null,
+      };
+    }
+    const node: PathNode = { key, slot: this.nextSlot++, inode, entry: { path: e.path, member: e.member, offset: e.offset } };
     this.paths.set(key, node);
     this.children.set(childKey, node);
-    return { node, findings };
+    this.childCount.set(parentSlot, (this.childCount.get(parentSlot) ?? 0) + 1);
+    return { node, linked, findings };
   }
 
-  /** A hard link shares the inode of the first instance in the same archive; data and metadata of the last apply. */
-  private inodeFor(e: Entry, findings: Placement["findings"]): Inode {
-    const fresh = (): Inode => ({
-      type: e.type, mode: e.mode, uid: e.uid, gid: e.gid, size: e.type === "file" ? e.size : 0,
-      rdev: e.type === "char" || e.type === "block" ? `${e.rdevMajor}:${e.rdevMinor}` : null,
-      linkTarget: e.linkTarget, digests: null, xattrs: null,
-    });
-    const linkable = e.nlink >= 2 && e.type !== "directory" && e.type !== "symlink";
-    if (!linkable) return fresh();
-    const key = hardLinkKey(e);
-    const earlier = this.links.get(key);
-    if (!earlier) {
-      const gone = this.forgottenLinks.get(key);
-      if (gone !== undefined) {
-        findings.push({ kind: "hardlink-across", message: `inode ${e.ino} was hard-linked in an earlier archive (member ${gone}); the kernel forgot it at TRAILER!!!, so this is a separate file` });
-      }
-      const inode = fresh();
-      this.links.set(key, { inode, member: e.member });
-      return inode;
+  /** A later instance of a hard link: where the first was placed; remembers this one if it is the first. */
+  private earlierInstance(e: Entry, key: string, findings: Placement["findings"]): { key: string; member: number } | undefined {
+    if (e.type === "directory" || e.type === "symlink" || e.type === "unknown") return undefined; // never linked by the kernel
+    const earlier = this.links.lookup(e, { key, member: e.member });
+    const gone = earlier === undefined && e.nlink >= 2 ? this.forgottenLinks.get(hardLinkKey(e)) : undefined;
+    if (gone !== undefined) {
+      findings.push({ kind: "hardlink-across", message: `inode ${e.ino} was hard-linked in an earlier archive (member ${gone}); the kernel forgot it at TRAILER!!!, so this is a separate file` });
     }
-    const inode = earlier.inode;
-    Object.assign(inode, { mode: e.mode, uid: e.uid, gid: e.gid });
-    // Without O_TRUNC on a linked instance, data only replaces the content when there is some.
-    if (e.type === "file" && e.size > 0) {
-      inode.size = e.size;
-      inode.digests = null;
+    return earlier;
+  }
+
+  /** The object at the path stays (kernel/decisions.ts whenObjectStays): what the entry still does to it. */
+  private onObjectThatStays(e: Entry, linked: boolean, existing: PathNode): PathNode | null {
+    switch (whenObjectStays(e, linked, existing.inode.mode & S_IFMT)) {
+      case "reuse":
+        this.setMetadata(existing.inode, e);
+        this.setContent(existing.inode, e.size);
+        existing.entry = { path: e.path, member: e.member, offset: e.offset };
+        return existing;
+      case "metadata":
+        this.setMetadata(existing.inode, e);
+        return existing;
+      case "owner":
+        Object.assign(existing.inode, { uid: e.uid, gid: e.gid });
+        return null;
+      case "nothing":
+        return null;
     }
-    return inode;
+  }
+
+  /** chown and chmod: the permission bits change, the type stays the object's own. */
+  private setMetadata(inode: Inode, e: Entry): void {
+    Object.assign(inode, { mode: (inode.mode & S_IFMT) | (e.mode & ~S_IFMT), uid: e.uid, gid: e.gid });
+  }
+
+  private setContent(inode: Inode, size: number): void {
+    inode.size = size;
+    inode.digests = null;
+  }
+
+  /** clean_path's rmdir or unlink (the caller checked that a directory is empty). */
+  private remove(node: PathNode, childKey: string, parentSlot: number): void {
+    this.paths.delete(node.key);
+    this.children.delete(childKey);
+    this.childCount.delete(node.slot);
+    this.childCount.set(parentSlot, this.childCount.get(parentSlot)! - 1);
   }
 
   /** TRAILER!!!: the kernel frees its hard-link table. */
   trailer(): void {
-    for (const [k, v] of this.links) this.forgottenLinks.set(k, v.member);
-    this.links = new Map();
+    for (const [k, v] of this.links.clear()) this.forgottenLinks.set(k, v.member);
   }
 
   /** The node a path names now (lexically normalized), if any. */

@@ -70,7 +70,6 @@ export class Verifier {
   private readonly counts: VerifyReport["counts"] = {
     entries: 0, files: 0, directories: 0, symlinks: 0, devices: 0, fifos: 0, sockets: 0, hardlinks: 0, dataBytes: 0, xattrs: 0,
   };
-  private readonly inodesSeen = new WeakSet<Inode>();
   private modelling = true;
   /** The limit rule that stopped the read (a limit rated "error" ends it at once). */
   stopped: RuleCode | null = null;
@@ -155,8 +154,7 @@ export class Verifier {
     const node = placed.node;
     if (!node) return null;
     this.nodeOf.set(e, node);
-    if (this.inodesSeen.has(node.inode) && node.inode.type !== "directory") c.hardlinks++;
-    this.inodesSeen.add(node.inode);
+    if (placed.linked) c.hardlinks++;
     if (e.xattrs?.length) this.addXattrs(node, e.xattrs, e);
     if (e.type !== "file" || e.size === 0) return null;
     return this.hashBody(node.inode, e.size, !metadataFile);

@@ -63,3 +63,29 @@ export function without(snap: Record<string, NodeInfo>, drop: (path: string, n: 
   }
   return out;
 }
+
+const MANIFEST_TYPES: Record<string, string> = { dir: "directory" };
+
+/**
+ * An extracted tree in the rows of verify's manifest (path, type, mode, uid, gid, size, content),
+ * so what extract built can be compared with the tree verify modelled.
+ */
+export function manifestOfTree(root: string): Map<string, { type: string; mode: string; uid: string; gid: string; size: string; content: string }> {
+  const rows = new Map<string, { type: string; mode: string; uid: string; gid: string; size: string; content: string }>();
+  const empty = createHash("sha256").digest("hex");
+  for (const [path, n] of Object.entries(snapshot(root))) {
+    const st = lstatSync(join(root, path));
+    let content = "-";
+    if (n.type === "file") content = n.sha ?? empty;
+    else if (n.type === "symlink") content = `->${n.target}`;
+    else if (n.type === "char" || n.type === "block") {
+      const rdev = st.rdev;
+      content = `${Math.floor(rdev / 256) & 0xfff}:${(rdev & 0xff) | (Math.floor(rdev / 4096) & ~0xff)}`;
+    }
+    rows.set(path, {
+      type: MANIFEST_TYPES[n.type] ?? n.type, mode: ((n.type === "symlink" ? st.mode : n.mode) & 0o7777).toString(8).padStart(4, "0"),
+      uid: String(n.uid), gid: String(n.gid), size: String(n.type === "file" ? n.size : 0), content,
+    });
+  }
+  return rows;
+}

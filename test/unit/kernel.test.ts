@@ -49,7 +49,7 @@ describe("kernel/hardlinks", () => {
     expect(t.lookup(entry({ ino: 7, nlink: 2, name: b("b") }), [b("b")])?.map(String)).toEqual(["a"]);
     expect(t.lookup(entry({ ino: 7, nlink: 2, mode: 0o10644 }), [b("fifo")])).toBeUndefined(); // another type
     expect(t.lookup(entry({ ino: 7, nlink: 1 }), [b("c")])).toBeUndefined(); // nlink 1: never linked
-    t.clear();
+    expect([...t.clear().keys()]).toEqual([hardLinkKey(first), hardLinkKey(entry({ ino: 7, mode: 0o10644 }))]);
     expect(t.lookup(entry({ ino: 7, nlink: 2 }), [b("d")])).toBeUndefined();
     expect(hardLinkKey(first)).toBe(hardLinkKey(entry({ ino: 7, name: b("other") })));
   });
