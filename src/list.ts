@@ -7,6 +7,7 @@ import { openSource, showMember } from "./input/open.js";
 import { readArchive, type MemberInfo } from "./members/splitter.js";
 import type { ExamineOptions, ListOptions } from "./options.js";
 import { counted } from "./warnings.js";
+import { PullQueue } from "./input/pull-queue.js";
 
 export interface ExamineResult {
   size: number;
@@ -43,16 +44,7 @@ const HOLD_BACK = 2;
 export async function* entries(source: Source, options: ListOptions = {}): AsyncGenerator<Entry> {
   const { warn } = counted(options);
   const input = await openSource(source, options, warn);
-  let queue: Entry[] = [];
-  let wakeConsumer: (() => void) | null = null;
-  let wakeProducer: (() => void) | null = null;
-  let done = false;
-  let cancelled = false;
-  let failure: unknown = null;
-  const signal = () => {
-    wakeConsumer?.();
-    wakeConsumer = null;
-  };
+  const queue = new PullQueue<Entry>({ highWater: HOLD_BACK + 1, holdBack: HOLD_BACK });
   // What a .xattr-list names, by normalized path: shown on the entries that follow it (and on
   // the ones still held back); entries already handed out cannot change.
   let listed = new Map<string, Xattr[]>();
@@ -74,34 +66,13 @@ export async function* entries(source: Source, options: ListOptions = {}): Async
     memberStart: showMember(options),
     xattrListRead(paths) {
       listed = new Map(paths.map((p) => [normalizedPath(p.path), p.xattrs]));
-      for (const e of queue) attach(e, listed.get(normalizedPath(e.name)));
+      for (const e of queue.pending) attach(e, listed.get(normalizedPath(e.name)));
     },
-    drain() {
-      if (cancelled) return Promise.reject(new Error("consumer stopped"));
-      if (queue.length <= HOLD_BACK) return undefined;
-      signal();
-      return new Promise<void>((r) => { wakeProducer = r; });
-    },
-  }, options).then(() => { done = true; }, (e) => { failure = e; done = true; }).finally(signal);
+    drain: () => queue.waitForRoom(),
+  }, options).then(() => queue.end(), (e) => queue.fail(e));
   try {
-    for (;;) {
-      if (queue.length > HOLD_BACK || (done && queue.length)) {
-        const batch = done ? queue : queue.slice(0, queue.length - HOLD_BACK);
-        queue = done ? [] : queue.slice(queue.length - HOLD_BACK);
-        yield* batch;
-        continue;
-      }
-      const resumeProducer = wakeProducer as (() => void) | null;
-      wakeProducer = null;
-      if (done) break;
-      const next = new Promise<void>((r) => { wakeConsumer = r; });
-      resumeProducer?.();
-      await next;
-    }
-    if (failure) throw failure;
+    for await (const batch of queue.batches()) yield* batch;
   } finally {
-    cancelled = true;
-    (wakeProducer as (() => void) | null)?.();
     await run;
   }
 }

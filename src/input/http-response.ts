@@ -2,6 +2,7 @@
 // socket's own buffers. Skips the Readable stream of request(): data that piles up while the
 // consumer works is handed over in one piece, and the socket is paused only past HIGH_WATER.
 import type { Dispatcher } from "undici";
+import { ConsumerStopped, PullQueue } from "./pull-queue.js";
 
 /** Bytes queued before the socket is paused; reading resumes once the consumer takes them. */
 export const HIGH_WATER = 8 << 20;
@@ -19,35 +20,15 @@ export function openResponse(
 ): Promise<StreamedResponse> {
   const { origin, pathname, search } = new URL(url);
   let controller: Dispatcher.DispatchController | null = null;
-  const queue: Buffer[] = [];
-  let queued = 0;
-  let ended = false;
-  let failure: Error | null = null;
-  let wake: (() => void) | null = null;
-  const signal = () => {
-    wake?.();
-    wake = null;
-  };
+  const queue = new PullQueue<Buffer>({
+    highWater: HIGH_WATER,
+    weigh: (chunk) => chunk.length,
+    onStop: () => controller?.abort(new ConsumerStopped()),
+  });
 
   async function* body(): AsyncGenerator<Buffer> {
-    try {
-      for (;;) {
-        if (queue.length) {
-          // Everything that arrived meanwhile, as one chunk: fewer, larger pieces downstream.
-          const piece = queue.length === 1 ? queue[0] : Buffer.concat(queue, queued);
-          queue.length = 0;
-          queued = 0;
-          if (controller?.paused) controller.resume();
-          yield piece;
-          continue;
-        }
-        if (failure) throw failure;
-        if (ended) return;
-        await new Promise<void>((r) => { wake = r; });
-      }
-    } finally {
-      if (!ended && !failure) controller?.abort(new Error("the consumer stopped reading"));
-    }
+    // Everything that arrived meanwhile, as one chunk: fewer, larger pieces downstream.
+    for await (const batch of queue.batches()) yield batch.length === 1 ? batch[0] : Buffer.concat(batch);
   }
 
   return new Promise((resolve, reject) => {
@@ -66,18 +47,18 @@ export function openResponse(
       },
       onResponseData(c, chunk) {
         queue.push(chunk);
-        queued += chunk.length;
-        if (queued >= HIGH_WATER) c.pause();
-        signal();
+        const room = queue.waitForRoom();
+        if (room && !c.paused) {
+          c.pause();
+          room.then(() => c.resume(), () => undefined); // stopped: onStop aborts the request
+        }
       },
       onResponseEnd() {
-        ended = true;
-        signal();
+        queue.end();
       },
       onResponseError(_c, err) {
         if (!started) reject(err);
-        failure = err;
-        signal();
+        queue.fail(err);
       },
     };
     dispatcher.dispatch({ origin, path: pathname + search, method: "GET", headers, headersTimeout: timeout, bodyTimeout: timeout }, handler);
