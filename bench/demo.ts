@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync, lstatSync, readlinkSync, readFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { examine, extract, list } from "../src/api.js";
-import { longLine, membersTable } from "../src/format.js";
+import { examine, extract, list } from "../src/index.js";
+import { longLine, membersTable } from "../src/cli/format.js";
 import { summarize, verify } from "../src/verify/index.js";
 import { encodeArchive, type NewEntry } from "./newc-writer.js";
 

@@ -2,14 +2,16 @@
 // (verify: 0 pass, 1 policy violated, 2 malformed or unreadable).
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { extract, examine, entries } from "./api.js";
+import { extract } from "./extract/run.js";
+import { examine } from "./list/list.js";
+import { entries } from "./list/entries.js";
 import { create, type CreateCompression, type XattrEncoding } from "./create/index.js";
 import type { CreateFormat } from "./create/encode.js";
 import { CpioxError, describeWhere, fsError, type Warning } from "./errors.js";
-import { installSignalCleanup } from "./cleanup.js";
+import { installSignalCleanup } from "./process/cleanup.js";
 import type { ExtractOptions } from "./options.js";
-import { entryJson, longLine, membersTable, xattrLines } from "./format.js";
-import { ProgressLine } from "./progress.js";
+import { entryJson, longLine, membersTable, xattrLines } from "./cli/format.js";
+import { ProgressLine } from "./input/progress.js";
 import { exitCode, summarize, verify, type VerifyOptions } from "./verify/index.js";
 
 // Options every command takes, after its own.

@@ -124,3 +124,13 @@ export function makeWarner(onwarn: WarnHandler | undefined, strict: boolean): (w
     onwarn?.(w);
   };
 }
+
+/** A command's warnings: counted, passed to the caller, and fatal under strict. */
+export function counted(opts: { onwarn?: (w: Warning) => void; strict?: boolean }) {
+  const counter = { warnings: 0 };
+  const warn = makeWarner((w) => {
+    counter.warnings++;
+    opts.onwarn?.(w);
+  }, opts.strict ?? false);
+  return { counter, warn };
+}

@@ -1,8 +1,11 @@
 // Public API (re-exports only).
-export { extract, list, examine, entries } from "./api.js";
+export { extract } from "./extract/run.js";
+export { list, examine } from "./list/list.js";
+export { entries } from "./list/entries.js";
 export { create } from "./create/index.js";
 export type { CreateOptions, XattrEncoding, CreateCompression } from "./create/index.js";
-export type { ExtractResult, ExamineResult } from "./api.js";
+export type { ExtractResult } from "./extract/run.js";
+export type { ExamineResult } from "./list/list.js";
 export type { ExtractOptions, ListOptions, ExamineOptions, CommonOptions } from "./options.js";
 export { CpioxError, ErrorCodes, WarningCodes } from "./errors.js";
 export type { ErrorCode, Warning, WarningCode, WarnHandler } from "./errors.js";

@@ -2,7 +2,7 @@
 import type { WarnHandler } from "./errors.js";
 import type { ResolverKind } from "./extract/resolver.js";
 import type { HttpOptions } from "./input/http.js";
-import type { ProgressLine } from "./progress.js";
+import type { ProgressLine } from "./input/progress.js";
 import type { Policy } from "./verify/policy.js";
 
 export interface CommonOptions {

@@ -2,7 +2,7 @@
 // plain archives and padding, corrupted, and as decompression bombs; fed whole and in chunks.
 import { gzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
-import { examine } from "../src/api.js";
+import { examine } from "../src/index.js";
 import { archive } from "./helpers/newc.js";
 import { feed } from "./helpers/feed.js";
 import { codes, extractBytes, listBytes } from "./helpers/run.js";
@@ -158,12 +158,12 @@ describe("decompression-bomb guard", () => {
   it("--max-ratio stops a member that expands too much", async () => {
     const r = await listBytes(zeros());
     expect(r.error?.code).toBe("CPIOX_RATIO_EXCEEDED");
-    const relaxed = await (await import("../src/api.js")).list(zeros(), { maxRatio: 0 });
+    const relaxed = await (await import("../src/index.js")).list(zeros(), { maxRatio: 0 });
     expect(relaxed.length).toBe(1);
   });
 
   it("--max-size stops once the archive data exceeds it", async () => {
-    const { list } = await import("../src/api.js");
+    const { list } = await import("../src/index.js");
     await expect(list(compressed.get("gzip")!, { maxSize: 100_000 })).rejects.toMatchObject({ code: "CPIOX_TOO_LARGE" });
     await expect(list(plain, { maxSize: 1000 })).rejects.toMatchObject({ code: "CPIOX_TOO_LARGE" });
   });

@@ -6,7 +6,7 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync,
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { extract, list } from "../src/api.js";
+import { extract, list } from "../src/index.js";
 import { archive, entryBytes, type HandEntry } from "./helpers/newc.js";
 import { tempDir } from "./helpers/tmp.js";
 import { removeTreeAt } from "../src/extract/remove-tree.js";

@@ -6,7 +6,7 @@ import { createServer as createNetServer, type AddressInfo, type Server, type So
 import { parsePolicy } from "../src/verify/policy.js";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { extract, list } from "../src/api.js";
+import { extract, list } from "../src/index.js";
 import { verify } from "../src/verify/index.js";
 import { tempDir } from "./helpers/tmp.js";
 import { archive } from "./helpers/newc.js";

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { extract, list } from "../src/api.js";
+import { extract, list } from "../src/index.js";
 import { archive } from "./helpers/newc.js";
 import { chunked } from "./helpers/feed.js";
 import { tempDir } from "./helpers/tmp.js";

@@ -39,7 +39,10 @@ const FORBIDDEN: { from: string[]; not: string[]; why: string }[] = [
 ];
 
 /** Entry points: nothing below them imports them. */
-const ENTRY_POINTS = ["index", "cli", "api", "demo"];
+const ENTRY_POINTS = ["index", "cli"];
+
+/** Shared types (and the small helpers that belong to them), the only other files at the src/ root. */
+const SHARED_TYPES = ["entries", "errors", "options"];
 
 describe("layers", () => {
   const graph = importGraph();
@@ -65,6 +68,11 @@ describe("layers", () => {
     const bad = [...graph].flatMap(([m, targets]) =>
       layer(m) === "(root)" && ENTRY_POINTS.includes(m) ? [] : targets.filter((t) => ENTRY_POINTS.includes(t)).map((t) => `${m} -> ${t}`));
     expect(bad).toEqual([]);
+  });
+
+  it("the src/ root holds only the entry points and shared types", () => {
+    const rootFiles = [...graph.keys()].filter((m) => layer(m) === "(root)").sort();
+    expect(rootFiles).toEqual([...ENTRY_POINTS, ...SHARED_TYPES].sort());
   });
 
   it("no import cycles", () => {

@@ -3,7 +3,7 @@ import { gzipSync } from "node:zlib";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { examine } from "../src/api.js";
+import { examine } from "../src/index.js";
 import { systemLibrary } from "../src/native/library.js";
 import { archive } from "./helpers/newc.js";
 import { CHUNK_SIZES, feed } from "./helpers/feed.js";

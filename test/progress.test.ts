@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { main } from "../src/cli.js";
-import { humanBytes, progressLine, ProgressLine } from "../src/progress.js";
+import { humanBytes, progressLine, ProgressLine } from "../src/input/progress.js";
 import { archive } from "./helpers/newc.js";
 import { chunked } from "./helpers/feed.js";
 import { tempDir } from "./helpers/tmp.js";

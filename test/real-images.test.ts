@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { list } from "../src/api.js";
+import { list } from "../src/index.js";
 import { verify } from "../src/verify/index.js";
 import { extractBytes } from "./helpers/run.js";
 import { sh } from "./helpers/sh.js";

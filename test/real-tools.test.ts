@@ -1,7 +1,7 @@
 // Archives written by real tools (GNU cpio, bsdcpio, busybox cpio), extracted by cpiox and
 // compared field by field with the source tree and with GNU cpio's own extraction.
 import { beforeAll, describe, expect, it } from "vitest";
-import { list } from "../src/api.js";
+import { list } from "../src/index.js";
 import { CHUNK_SIZES } from "./helpers/feed.js";
 import { extractBytes } from "./helpers/run.js";
 import { sh } from "./helpers/sh.js";

@@ -4,7 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { extract, list } from "../src/api.js";
+import { extract, list } from "../src/index.js";
 import { verify } from "../src/verify/index.js";
 import { archive, type HandEntry } from "./helpers/newc.js";
 import { tempDir } from "./helpers/tmp.js";

@@ -3,7 +3,7 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { examine } from "../src/api.js";
+import { examine } from "../src/index.js";
 import { archive, xattrEntry } from "./helpers/newc.js";
 import { CHUNK_SIZES, feed } from "./helpers/feed.js";
 import { codes, extractBytes, listBytes } from "./helpers/run.js";

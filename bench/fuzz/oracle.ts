@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { extract, examine, list } from "../../src/api.js";
+import { extract, examine, list } from "../../src/index.js";
 import { CpioxError } from "../../src/errors.js";
 import { verify } from "../../src/verify/index.js";
 import { removeTreeAt } from "../../src/extract/remove-tree.js";

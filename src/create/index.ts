@@ -7,7 +7,7 @@ import { PassThrough, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import { CpioxError, fsError } from "../errors.js";
-import { whileBuilding } from "../cleanup.js";
+import { whileBuilding } from "../process/cleanup.js";
 import type { Xattr } from "../entries.js";
 import { byteSum } from "../kernel/checksum.js";
 import { dataPadding, encodeHeader, metadataRecords, xattrEntry, xattrListEntry, type CreateFormat } from "./encode.js";

@@ -13,7 +13,7 @@ import { readArchive, type ArchiveEvents, type MemberInfo } from "../members/spl
 import { eventsFor, verifierSetup } from "../verify/index.js";
 import { Verifier } from "../verify/verifier.js";
 import { isPrivileged, type ExtractOptions } from "../options.js";
-import { counted } from "../warnings.js";
+import { counted } from "../errors.js";
 
 export interface ExtractResult {
   members: MemberInfo[];

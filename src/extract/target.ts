@@ -4,7 +4,7 @@
 // a non-empty directory only when asked (--replace).
 import { accessSync, chmodSync, constants, lstatSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmdirSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { whileBuilding } from "../cleanup.js";
+import { whileBuilding } from "../process/cleanup.js";
 import { CpioxError, fsError } from "../errors.js";
 import * as ffi from "../native/libc.js";
 import { removeTreeAt } from "./remove-tree.js";

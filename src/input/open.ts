@@ -1,7 +1,7 @@
 // Opens any source for a command: expected digests checked and progress counted as it streams.
 import type { Warning } from "../errors.js";
 import type { MemberInfo } from "../members/splitter.js";
-import type { ProgressLine } from "../progress.js";
+import type { ProgressLine } from "./progress.js";
 import { checkDigestOptions, verifyDigests, type ExpectedDigests, type StreamDigests } from "./digest.js";
 import type { HttpOptions } from "./http.js";
 import { openSource as openRaw, type Source } from "./sources.js";

@@ -1,5 +1,5 @@
 // Runs extract/list with warnings and errors collected, for assertions.
-import { extract, list } from "../../src/api.js";
+import { extract, list } from "../../src/index.js";
 import type { CpioxError, Warning } from "../../src/errors.js";
 import type { ExtractOptions } from "../../src/options.js";
 import { feed } from "./feed.js";

@@ -8,7 +8,7 @@ import { archive, type HandEntry } from "../helpers/newc.js";
 import { tempDir } from "../helpers/tmp.js";
 import { snapshot } from "../helpers/tree.js";
 import { verify } from "../../src/verify/index.js";
-import { extract } from "../../src/api.js";
+import { extract } from "../../src/index.js";
 import { main } from "../../src/cli.js";
 
 const EXPECTED = join(import.meta.dirname, "../fixtures/verify-report.json");

@@ -1,33 +1,13 @@
-// list(), examine() and entries(): the sinks that only read. entries() is a pull iterator: the
-// archive is read as fast as the consumer takes entries.
-import type { Entry, Xattr } from "./entries.js";
-import { joinParts, splitName } from "./kernel/names.js";
-import type { Source } from "./input/sources.js";
-import { openSource, showMember } from "./input/open.js";
-import { readArchive, type MemberInfo } from "./members/splitter.js";
-import type { ExamineOptions, ListOptions } from "./options.js";
-import { counted } from "./warnings.js";
-import { PullQueue } from "./input/pull-queue.js";
-
-export interface ExamineResult {
-  size: number;
-  members: MemberInfo[];
-  warnings: number;
-}
-
-/** Every entry in order, with its metadata (bodies are read past). */
-export async function list(source: Source, options: ListOptions = {}): Promise<Entry[]> {
-  const out: Entry[] = [];
-  for await (const e of entries(source, options)) out.push(e);
-  return out;
-}
-
-export async function examine(source: Source, options: ExamineOptions = {}): Promise<ExamineResult> {
-  const { counter, warn } = counted(options);
-  const input = await openSource(source, options, warn);
-  const summary = await readArchive(input.chunks, { warn, entry: () => null, memberStart: showMember(options) }, options);
-  return { size: summary.size, members: summary.members, warnings: counter.warnings };
-}
+// entries(): the archive's entries as a pull iterator; the archive is read as fast as the
+// consumer takes them, through input/pull-queue.ts.
+import type { Entry, Xattr } from "../entries.js";
+import { counted } from "../errors.js";
+import { joinParts, splitName } from "../kernel/names.js";
+import type { Source } from "../input/sources.js";
+import { openSource, showMember } from "../input/open.js";
+import { PullQueue } from "../input/pull-queue.js";
+import { readArchive } from "../members/splitter.js";
+import type { ListOptions } from "../options.js";
 
 /** A name as the key .xattr-list paths are matched by (components joined, "." dropped). */
 function normalizedPath(name: Uint8Array): string {

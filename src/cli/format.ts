@@ -1,6 +1,6 @@
 // Text renderings shared by the CLI: ls -l style lines, JSON objects, the members table.
-import { printableName, type Entry } from "./entries.js";
-import type { MemberInfo } from "./members/splitter.js";
+import { printableName, type Entry } from "../entries.js";
+import type { MemberInfo } from "../members/splitter.js";
 
 const TYPE_CHAR: Record<string, string> = {
   file: "-", directory: "d", symlink: "l", char: "c", block: "b", fifo: "p", socket: "s", unknown: "?",

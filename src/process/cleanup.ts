@@ -1,7 +1,7 @@
 // What a run is building and must not leave behind if it is stopped: the --atomic temporary
 // tree, the partial image of create. Each registers a clean-up; SIGINT and SIGTERM run them all
 // before the process ends (exit 130 / 143), and a normal failure runs its own.
-import { CpioxError } from "./errors.js";
+import { CpioxError } from "../errors.js";
 
 const pending = new Set<() => void>();
 
