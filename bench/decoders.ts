@@ -10,7 +10,7 @@ const RUNS = Number(process.env.CPIOX_BENCH_RUNS ?? 3);
 const TREE = process.env.CPIOX_BENCH_TREE ?? "/usr/bin"; // real binaries
 const base = existsSync("/dev/shm") ? "/dev/shm" : "/tmp";
 const work = process.env.CPIOX_BENCH_DIR ?? join(base, "cpiox-bench-decoders");
-const cli = join(import.meta.dirname, "../../bin/cpiox.js");
+const cli = join(import.meta.dirname, "../../bin/cpiox.cjs");
 
 // The compressors as mkinitramfs runs them (initramfs-tools 0.142), and each tool's decoder.
 const FORMATS: Array<[string, string, string]> = [

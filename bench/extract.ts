@@ -14,7 +14,7 @@ const SCALE = Number(process.env.CPIOX_BENCH_SCALE ?? 1); // 1 = about 1 GiB
 const RUNS = Number(process.env.CPIOX_BENCH_RUNS ?? 3);
 const base = existsSync("/dev/shm") ? "/dev/shm" : "/tmp";
 const work = mkdtempSync(join(base, "cpiox-bench-"));
-const cli = join(import.meta.dirname, "../../bin/cpiox.js");
+const cli = join(import.meta.dirname, "../../bin/cpiox.cjs");
 
 // Looks like binaries: half random, half repetitive, so gzip gets a realistic ~2:1.
 function content(size: number): Buffer {

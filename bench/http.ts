@@ -9,7 +9,7 @@ import { join } from "node:path";
 const RUNS = Number(process.env.CPIOX_BENCH_RUNS ?? 3);
 const TREE = process.env.CPIOX_BENCH_TREE ?? "/usr/bin";
 const work = join(existsSync("/dev/shm") ? "/dev/shm" : "/tmp", "cpiox-bench-http");
-const cli = join(import.meta.dirname, "../../bin/cpiox.js");
+const cli = join(import.meta.dirname, "../../bin/cpiox.cjs");
 
 async function time(args: string[]): Promise<number> {
   const times: number[] = [];

@@ -10,7 +10,7 @@ const RUNS = Number(process.env.CPIOX_BENCH_RUNS ?? 3);
 const TREE = process.env.CPIOX_BENCH_TREE ?? "/usr/bin";
 const base = existsSync("/dev/shm") ? "/dev/shm" : "/tmp";
 const work = process.env.CPIOX_BENCH_DIR ?? join(base, "cpiox-bench-verify");
-const cli = join(import.meta.dirname, "../../bin/cpiox.js");
+const cli = join(import.meta.dirname, "../../bin/cpiox.cjs");
 
 function sh(script: string): string {
   const r = spawnSync("bash", ["-euo", "pipefail", "-c", script], { cwd: work, maxBuffer: 1 << 30 });

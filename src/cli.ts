@@ -2,17 +2,14 @@
 // (verify: 0 pass, 1 policy violated, 2 malformed or unreadable).
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { extract } from "./extract/run.js";
-import { examine } from "./list/list.js";
-import { entries } from "./list/entries.js";
-import { create, type CreateCompression, type XattrEncoding } from "./create/index.js";
+import type { CreateCompression, XattrEncoding } from "./create/index.js";
 import type { CreateFormat } from "./create/encode.js";
 import { CpioxError, describeWhere, fsError, type Warning } from "./errors.js";
 import { installSignalCleanup } from "./process/cleanup.js";
 import type { ExtractOptions } from "./options.js";
 import { entryJson, longLine, membersTable, xattrLines } from "./cli/format.js";
 import { ProgressLine } from "./input/progress.js";
-import { exitCode, summarize, verify, type VerifyOptions } from "./verify/index.js";
+import type { VerifyOptions } from "./verify/index.js";
 
 // Options every command takes, after its own.
 const STRICT_HELP = `  --strict              treat any warning as an error
@@ -270,6 +267,8 @@ export async function main(argv: string[], out = process.stdout, err = process.s
     } else if (cmd === "list") {
       await runList(source, v, common, out);
     } else {
+      // Each command loads its own modules: --help, and every other command, do not pay for them.
+      const { examine } = await import("./list/list.js");
       const r = await examine(source, common);
       if (!v.quiet) {
         out.write(v.json ? JSON.stringify(r) + "\n" : `${membersTable(r.members)}\n${r.size} bytes, ${r.members.length} member(s)\n`);
@@ -291,6 +290,7 @@ async function runExtract(source: string, v: Values, common: ExtractCommon, out:
   if (v.replace && !v.atomic) throw new UsageError("--replace needs --atomic");
   const resolver = (v.resolver ?? "auto") as string;
   if (!["auto", "openat2", "userspace"].includes(resolver)) throw new UsageError("--resolver must be auto, openat2 or userspace");
+  const { extract } = await import("./extract/run.js");
   const r = await extract(source, {
     ...common, cwd: v.directory, makeParents: Boolean(v["make-parents"]),
     preserveOwner: v["no-same-owner"] ? false : v["same-owner"] ? true : undefined,
@@ -307,6 +307,7 @@ async function runExtract(source: string, v: Values, common: ExtractCommon, out:
 }
 
 async function runList(source: string, v: Values, common: ExtractCommon, out: NodeJS.WritableStream): Promise<void> {
+  const { entries } = await import("./list/entries.js");
   let text = "";
   for await (const e of entries(source, common)) {
     if (v.quiet) continue;
@@ -324,6 +325,7 @@ async function runList(source: string, v: Values, common: ExtractCommon, out: No
 type ExtractCommon = Omit<ExtractOptions, "cwd">;
 
 async function runVerify(source: string, v: Values, common: VerifyOptions, out: NodeJS.WritableStream): Promise<number> {
+  const { exitCode, summarize, verify } = await import("./verify/index.js");
   const { report, manifest } = await verify(source, {
     ...common, policy: v.policy as string | undefined, imaCerts: v["ima-cert"] as string[] | undefined,
     against: v.against as string | undefined, manifest: typeof v.manifest === "string",
@@ -370,6 +372,7 @@ async function runCreate(v: Values, positionals: string[], out: NodeJS.WritableS
       throw fsError("CPIOX_INPUT", `cannot read the list file ${v.list}`, e);
     }
   }
+  const { create } = await import("./create/index.js");
   const r = await create({
     cwd: v.directory as string | undefined, listFile,
     output: v.output === "-" ? process.stdout : v.output,

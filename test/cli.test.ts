@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { archive } from "./helpers/newc.js";
 import { tempDir } from "./helpers/tmp.js";
 
-const BIN = join(import.meta.dirname, "../bin/cpiox.js");
+const BIN = join(import.meta.dirname, "../bin/cpiox.cjs");
 const isRoot = process.getuid!() === 0;
 
 function cpiox(args: string[], opts: { input?: Buffer; user?: boolean } = {}) {

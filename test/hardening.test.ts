@@ -11,7 +11,7 @@ import { archive, entryBytes, type HandEntry } from "./helpers/newc.js";
 import { tempDir } from "./helpers/tmp.js";
 import { removeTreeAt } from "../src/extract/remove-tree.js";
 
-const BIN = join(import.meta.dirname, "../bin/cpiox.js");
+const BIN = join(import.meta.dirname, "../bin/cpiox.cjs");
 const isRoot = process.getuid!() === 0;
 const INIT: HandEntry = { name: "init", mode: 0o100755, data: "#!/bin/sh\n" };
 const NOBODY = ["--reuid=65534", "--regid=65534", "--clear-groups"];

@@ -74,7 +74,7 @@ describe.skipIf(!isRoot)("xattrs from newcx, as root", () => {
     }
     chmodSync(img, 0o644);
     const dir = join(base, "user-root");
-    const bin = join(import.meta.dirname, "../bin/cpiox.js");
+    const bin = join(import.meta.dirname, "../bin/cpiox.cjs");
     const r = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, bin, "extract", "--no-same-owner", img, "-C", dir], { encoding: "utf8" });
     expect(r.status).toBe(1);
     const warned = [...r.stderr.matchAll(/warning (CPIOX_\w+): (\S+)/g)].map((m) => `${m[1]} ${m[2]}`).sort();

@@ -44,8 +44,8 @@ const compiled = new Map<string, WebAssembly.Module>();
 export function wasmModule(name: "core" | "codecs"): WebAssembly.Module {
   let mod = compiled.get(name);
   if (!mod) {
-    // From dist/src/core (built) or src/core (tests run the sources).
-    const candidates = [`../../../build/${name}.wasm`, `../../build/${name}.wasm`].map(
+    // From dist/src/core (built), src/core (tests run the sources) or dist/cpiox.js (the CLI bundle).
+    const candidates = [`../../../build/${name}.wasm`, `../../build/${name}.wasm`, `../build/${name}.wasm`].map(
       (rel) => fileURLToPath(new URL(rel, import.meta.url)));
     const path = candidates.find((p) => existsSync(p));
     if (!path) throw new Error(`cpiox: build/${name}.wasm is missing; run \`npm run build\``);

@@ -1,8 +1,7 @@
 // extract(): opens the source, reads the archive into the extract sink (under a plain or an
 // --atomic root), and with `verify` runs the verifier on the same events in the same pass.
 import { closeSync } from "node:fs";
-import { CpioxError, describeWhere, type Warning } from "../errors.js";
-import { bothSinks } from "../core/body.js";
+import { CpioxError, type Warning } from "../errors.js";
 import { ExtractSink, processUmask } from "./sink.js";
 import { errnoName } from "../native/errno.js";
 import * as ffi from "../native/libc.js";
@@ -10,8 +9,6 @@ import { intoAtomicRoot, intoRoot } from "./target.js";
 import type { Source } from "../input/sources.js";
 import { openSource, showMember } from "../input/open.js";
 import { readArchive, type ArchiveEvents, type MemberInfo } from "../members/splitter.js";
-import { eventsFor, verifierSetup } from "../verify/index.js";
-import { Verifier } from "../verify/verifier.js";
 import { isPrivileged, type ExtractOptions } from "../options.js";
 import { counted } from "../errors.js";
 
@@ -70,58 +67,22 @@ async function extractInto(source: Source, options: ExtractOptions, root: string
     xattrList: (paths, from) => sink.xattrList(paths, from),
     memberStart: showMember(options),
   };
+  // The verify code loads only when asked for: most extractions do not pay for it.
   const verifier = options.verify !== undefined
-    ? new Verifier({ ...verifierSetup({ policy: options.verify, imaCerts: options.imaCerts }), onwarn: () => undefined })
+    ? (await import("./verify-alongside.js")).verifyAlongside(options.verify, options.imaCerts)
     : null;
   try {
     const input = await openSource(source, options, warn);
-    const summary = await readArchive(input.chunks, verifier ? alongside(events, verifier) : events, options).catch((e: unknown) => {
+    const summary = await readArchive(input.chunks, verifier ? verifier.alongside(events) : events, options).catch((e: unknown) => {
       // Say how far extraction got before the failure.
       if (e instanceof CpioxError) e.message += `; ${entries} entries (${sink.files} files, ${sink.bytes} bytes) were extracted before it`;
       throw e;
     });
-    if (verifier) refuseIfFailed(verifier);
+    verifier?.refuseIfFailed();
     return { members: summary.members, entries, files: sink.files, bytes: sink.bytes,
       warnings: counter.warnings, resolver: sink.resolverKind };
   } finally {
     sink.finish();
     closeSync(rootFd);
   }
-}
-
-/** Feeds the verifier the same events as the extraction, data included. */
-function alongside(events: ArchiveEvents, verifier: Verifier): ArchiveEvents {
-  const v = eventsFor(verifier);
-  return {
-    ...events,
-    warn(w) {
-      v.warn(w);
-      events.warn(w);
-    },
-    entry: (e) => bothSinks(events.entry(e), v.entry(e)),
-    metadata(target, xattrs, from) {
-      v.metadata(target, xattrs, from);
-      events.metadata?.(target, xattrs, from);
-    },
-    xattrListRead(paths, from) {
-      v.xattrListRead(paths, from);
-      events.xattrListRead?.(paths, from);
-    },
-    xattrList(paths, from) {
-      v.xattrList(paths, from);
-      events.xattrList?.(paths, from);
-    },
-    memberStart(m) {
-      v.memberStart(m);
-      events.memberStart?.(m);
-    },
-  };
-}
-
-function refuseIfFailed(verifier: Verifier): void {
-  const done = verifier.finish();
-  if (!done.errors) return;
-  const errors = done.findings.filter((f) => f.severity === "error");
-  const first = errors.slice(0, 3).map((f) => `${f.rule}${describeWhere({ entry: f.path ?? undefined, member: f.member ?? undefined, offset: f.offset ?? undefined })}: ${f.message}`);
-  throw new CpioxError("CPIOX_VERIFY_FAILED", `${done.errors} policy violation(s): ${first.join("; ")}${done.errors > 3 ? "; ..." : ""}`);
 }

@@ -147,7 +147,7 @@ export async function readArchive(
         throw new CpioxError("CPIOX_INVALID_MAGIC",
           `invalid magic at start of compressed archive: bytes ${hex(head)}`, where);
       }
-      const decoder = decoders[kind];
+      const decoder = await decoders[kind]();
       const member = newMember(members.length, kind, start);
       compressed = member;
       members.push(member);

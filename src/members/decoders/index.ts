@@ -1,21 +1,15 @@
-// The decoder registry: compression name -> decoder, one for every name the sniffer returns.
+// The decoder registry: compression name -> its decoder, loaded on first use so a run pays
+// only for the formats it meets (and binds a system library only for those that need one).
 import type { CompressionName } from "../sniff.js";
 import type { MemberDecoder } from "./types.js";
-import { bzip2Decoder } from "./bzip2.js";
-import { gzipDecoder } from "./gzip.js";
-import { lz4FrameDecoder, lz4LegacyDecoder } from "./lz4.js";
-import { lzmaDecoder } from "./lzma.js";
-import { lzoDecoder } from "./lzo.js";
-import { xzDecoder } from "./xz.js";
-import { zstdDecoder } from "./zstd.js";
 
-export const decoders: Record<CompressionName, MemberDecoder> = {
-  gzip: gzipDecoder,
-  zstd: zstdDecoder,
-  xz: xzDecoder,
-  lzma: lzmaDecoder,
-  lz4: lz4LegacyDecoder,
-  "lz4-frame": lz4FrameDecoder,
-  lzo: lzoDecoder,
-  bzip2: bzip2Decoder,
+export const decoders: Record<CompressionName, () => Promise<MemberDecoder>> = {
+  gzip: async () => (await import("./gzip.js")).gzipDecoder,
+  zstd: async () => (await import("./zstd.js")).zstdDecoder,
+  xz: async () => (await import("./xz.js")).xzDecoder,
+  lzma: async () => (await import("./lzma.js")).lzmaDecoder,
+  lz4: async () => (await import("./lz4.js")).lz4LegacyDecoder,
+  "lz4-frame": async () => (await import("./lz4.js")).lz4FrameDecoder,
+  lzo: async () => (await import("./lzo.js")).lzoDecoder,
+  bzip2: async () => (await import("./bzip2.js")).bzip2Decoder,
 };
