@@ -1,5 +1,5 @@
-// The system's liblzma (liblzma.so.5): the stream and .lzma ("alone") decoders, and the layout of
-// struct lzma_stream on 64-bit Linux that the decoder fills in place.
+// The system's liblzma (liblzma.so.5): the stream decoders (single- and multi-threaded), the
+// .lzma ("alone") decoder, and the layouts of struct lzma_stream and lzma_mt on 64-bit Linux.
 import { systemLibrary, type AsyncFn } from "./library.js";
 
 export const liblzma = systemLibrary("liblzma.so.5", "liblzma5", (lib) => ({
@@ -7,7 +7,20 @@ export const liblzma = systemLibrary("liblzma.so.5", "liblzma5", (lib) => ({
   aloneDecoder: lib.func("int lzma_alone_decoder(void *strm, uint64_t memlimit)") as AsyncFn<number>,
   code: lib.func("int lzma_code(void *strm, int action)") as AsyncFn<number>,
   end: lib.func("void lzma_end(void *strm)") as AsyncFn<void>,
+  /** liblzma >= 5.4 only (Debian 12 has 5.4.1); undefined before. */
+  streamDecoderMt: optional(() => lib.func("int lzma_stream_decoder_mt(void *strm, void *options)") as AsyncFn<number>),
 }));
+
+function optional<T>(bind: () => T): T | undefined {
+  try {
+    return bind();
+  } catch {
+    return undefined; // an older liblzma: its single-threaded decoder still reads every stream
+  }
+}
 
 /** sizeof(lzma_stream) and the offsets of the fields cpiox sets and reads. */
 export const LZMA_STREAM = { bytes: 136, nextIn: 0, availIn: 8, nextOut: 24, availOut: 32 } as const;
+
+/** sizeof(lzma_mt) and the offsets of the fields cpiox sets (the rest stay zero). */
+export const LZMA_MT = { bytes: 128, threads: 4, memlimitThreading: 64, memlimitStop: 72 } as const;

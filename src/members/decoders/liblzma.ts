@@ -1,14 +1,18 @@
 // xz and legacy .lzma members with the system's liblzma (liblzma.so.5, part of every Debian
-// base system) through koffi. lzma_code runs on the thread pool, so decoding overlaps parsing;
+// base system) through koffi. lzma_code runs on the thread pool, so decoding overlaps parsing
+// (and xz blocks decode on every core, see startXz);
 // liblzma stops at the end of the stream and avail_in says exactly where the member ended.
 import type { CpioxError } from "../../errors.js";
 import type { ChunkReader } from "../../input/reader.js";
 import { freeNative, nativeBuffer, onThreadPool } from "../../native/library.js";
-import { liblzma, LZMA_STREAM } from "../../native/lzma.js";
+import { liblzma, LZMA_MT, LZMA_STREAM } from "../../native/lzma.js";
+import { availableParallelism } from "node:os";
 import { growingFeed } from "./reuse.js";
 
 /** liblzma may use this much memory for one member (xz -9 needs 65 MiB); more is refused. */
 export const LZMA_MEMLIMIT = 512n << 20n;
+/** Decoder threads for an xz member at most (within LZMA_MEMLIMIT; liblzma uses fewer when blocks are few). */
+export const XZ_THREADS_MAX = 8;
 const IN_SIZE = 1 << 20;
 const OUT_SIZE = 1 << 20;
 const STREAM_SIZE = LZMA_STREAM.bytes;
@@ -22,6 +26,26 @@ const LZMA_ERRORS: Record<number, string> = {
 };
 
 
+/**
+ * The xz stream decoder: liblzma's multi-threaded one where it has it. xz -T0 (as mkinitramfs
+ * runs it) writes independent blocks with their sizes in the headers, which it decodes on every
+ * core; a single-block stream it decodes like the single-threaded one.
+ */
+function startXz(lz: ReturnType<typeof liblzma>, strm: unknown): number {
+  if (!lz.streamDecoderMt) return lz.streamDecoder(strm, LZMA_MEMLIMIT, 0);
+  const options = nativeBuffer(LZMA_MT.bytes);
+  try {
+    options.view.fill(0);
+    const o = new DataView(options.view.buffer, options.view.byteOffset, LZMA_MT.bytes);
+    o.setUint32(LZMA_MT.threads, Math.max(1, Math.min(XZ_THREADS_MAX, availableParallelism())), true);
+    o.setBigUint64(LZMA_MT.memlimitThreading, LZMA_MEMLIMIT, true);
+    o.setBigUint64(LZMA_MT.memlimitStop, LZMA_MEMLIMIT, true);
+    return lz.streamDecoderMt(strm, options.ptr); // liblzma copies the options
+  } finally {
+    freeNative(options);
+  }
+}
+
 /** Decodes one xz stream or .lzma file from the reader; the bytes after it go back to the reader. */
 export async function* liblzmaDecode(
   reader: ChunkReader, format: "xz" | "lzma", errors: { where: { offset: number; member: number }; corrupt: (why: string) => CpioxError },
@@ -34,7 +58,7 @@ export async function* liblzmaDecode(
   strmBuf.view.fill(0); // LZMA_STREAM_INIT
   const inView = input.view, outView = output.view;
   const inAddr = input.address, outAddr = output.address;
-  const init = format === "xz" ? lz.streamDecoder(strm, LZMA_MEMLIMIT, 0) : lz.aloneDecoder(strm, LZMA_MEMLIMIT);
+  const init = format === "xz" ? startXz(lz, strm) : lz.aloneDecoder(strm, LZMA_MEMLIMIT);
   try {
     if (init !== LZMA_OK) throw corrupt(`decoder setup failed: ${LZMA_ERRORS[init] ?? init}`);
     let fed = 0;        // bytes copied into the input buffer for the current call
