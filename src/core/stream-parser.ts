@@ -185,6 +185,29 @@ export class StreamParser {
     return i;
   }
 
+  /**
+   * Bytes coming next that nobody reads: the data of an entry without a sink (and without a
+   * 070702 sum to check), or of a skipped entry. The caller may pass over them unread and report
+   * it with passedOver().
+   */
+  get unreadable(): number {
+    if (this.phase === Phase.Body && this.body === null && !this.summing) return this.bodyLeft;
+    if (this.phase === Phase.Skip) return this.skipLeft;
+    return 0;
+  }
+
+  /** `n` (at most `unreadable`) bytes were passed over without being pushed. */
+  passedOver(n: number): void {
+    if (n === 0) return;
+    if (this.phase === Phase.Body) {
+      this.bodyLeft -= n;
+      if (this.bodyLeft === 0 && this.padLeft === 0) this.finishBody();
+    } else {
+      this.skipLeft -= n;
+      if (this.skipLeft === 0) this.onOp(this.core.exports.step(0));
+    }
+  }
+
   private finishBody(): void {
     const entry = this.current!;
     this.body?.end();

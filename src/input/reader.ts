@@ -1,5 +1,6 @@
 // Pull-based reader over an async chunk source, with push-back so a decoder can return the
-// bytes it read past the end of its member.
+// bytes it read past the end of its member, and skipping where the source allows it.
+import { isSkippable, type SkippableChunks } from "./sources.js";
 
 export class ChunkReader {
   private readonly iterator: AsyncIterator<Uint8Array>;
@@ -8,8 +9,11 @@ export class ChunkReader {
   /** Input offset of the next byte next() returns. */
   offset = 0;
 
+  private readonly skippable: SkippableChunks | null;
+
   constructor(source: AsyncIterable<Uint8Array>) {
     this.iterator = source[Symbol.asyncIterator]();
+    this.skippable = isSkippable(source) ? source : null;
   }
 
   async next(): Promise<Uint8Array | null> {
@@ -52,6 +56,17 @@ export class ChunkReader {
     if (parts.length === 1) return parts[0];
     // A header split across chunks: the only place bytes are concatenated.
     return Buffer.concat(parts);
+  }
+
+  /**
+   * Passes over up to n bytes without reading them when the source can (a regular file) and
+   * nothing was given back; returns how many were passed over (0 when it cannot).
+   */
+  skipUnread(n: number): number {
+    if (this.pushedBack.length || this.done || !this.skippable) return 0;
+    const skipped = this.skippable.skip(n);
+    this.offset += skipped;
+    return skipped;
   }
 
   async close(): Promise<void> {

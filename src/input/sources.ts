@@ -36,7 +36,8 @@ export async function openSource(
     await handle.close();
     throw new CpioxError("CPIOX_INPUT", `cannot read ${source}: it is a directory (EISDIR)`);
   }
-  return { chunks: readFile(handle, chunkSize, source, stat.isFile()), size: stat.isFile() ? stat.size : undefined, label: source };
+  const size = stat.isFile() ? stat.size : undefined;
+  return { chunks: new FileChunks(handle, chunkSize, source, size), size, label: source };
 }
 
 async function* readStdin(): AsyncGenerator<Uint8Array> {
@@ -58,43 +59,107 @@ async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
  */
 export const READS_IN_FLIGHT = 4;
 
-// Reads ahead at explicit positions while the consumer works on earlier chunks; a pipe or device
-// given by path is read in order, one read at a time.
-async function* readFile(handle: import("node:fs/promises").FileHandle, chunkSize: number, label: string, regular: boolean) {
-  let next = 0; // position of the next read to issue
-  let ended = false;
-  const readAt = async (position: number) => {
+/** A chunk source that can pass over bytes without reading them (a regular file). */
+export interface SkippableChunks extends AsyncIterable<Uint8Array> {
+  /** Passes over the next `n` bytes after the chunks handed out so far; returns how many there were. */
+  skip(n: number): number;
+}
+
+export const isSkippable = (chunks: AsyncIterable<Uint8Array>): chunks is SkippableChunks =>
+  typeof (chunks as Partial<SkippableChunks>).skip === "function";
+
+interface PendingRead {
+  position: number;
+  read: Promise<Buffer>;
+}
+
+/**
+ * A regular file read ahead at explicit positions while the consumer works on earlier chunks;
+ * skip() moves past bytes nobody needs (bodies list and examine do not look at) without reading
+ * them. A pipe or device given by path is read in order, one read at a time, and never skipped.
+ */
+class FileChunks implements AsyncIterableIterator<Uint8Array> {
+  /** Position of the next byte handed out. */
+  private position = 0;
+  /** Position of the next read to issue. */
+  private next_ = 0;
+  private ended = false;
+  private readonly inFlight: PendingRead[] = [];
+  /** Reads started before a skip made them useless: awaited before the file closes. */
+  private readonly abandoned: Promise<unknown>[] = [];
+
+  constructor(
+    private readonly handle: import("node:fs/promises").FileHandle, private readonly chunkSize: number,
+    private readonly label: string, private readonly size: number | undefined,
+  ) {}
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<Uint8Array>> {
+    this.issue();
+    const pending = this.inFlight.shift();
+    if (!pending) return this.finish();
+    let chunk = await pending.read;
+    // A short read is the end of the file (or of what a file that shrank still holds).
+    if (chunk.length < this.chunkSize) this.ended = true;
+    // The first read after a skip may start before the new position.
+    if (pending.position < this.position) chunk = chunk.subarray(Math.min(chunk.length, this.position - pending.position));
+    if (chunk.length === 0) return this.ended ? this.finish() : this.next();
+    this.position += chunk.length;
+    return { value: chunk, done: false };
+  }
+
+  skip(n: number): number {
+    if (this.size === undefined) return 0; // not a regular file: read in order
+    const skipped = Math.max(0, Math.min(n, this.size - this.position));
+    this.position += skipped;
+    // Reads that end before the new position are of no use any more.
+    while (this.inFlight.length && this.inFlight[0].position + this.chunkSize <= this.position) {
+      this.abandoned.push(this.inFlight.shift()!.read.catch(() => undefined));
+    }
+    if (this.next_ < this.position) this.next_ = this.position;
+    return skipped;
+  }
+
+  async return(): Promise<IteratorResult<Uint8Array>> {
+    return this.finish();
+  }
+
+  private issue(): void {
+    const depth = this.size === undefined ? 1 : READS_IN_FLIGHT;
+    while (!this.ended && this.inFlight.length < depth && (this.size === undefined || this.next_ < this.size || this.inFlight.length === 0)) {
+      const position = this.next_;
+      const read = this.readAt(position);
+      read.catch(() => undefined); // awaited in order by next(); never an unhandled rejection
+      this.inFlight.push({ position, read });
+      this.next_ += this.chunkSize;
+    }
+  }
+
+  private async readAt(position: number): Promise<Buffer> {
     // A fresh buffer per read: consumers may hold views of earlier chunks.
-    const buf = Buffer.allocUnsafe(chunkSize);
+    const buf = Buffer.allocUnsafe(this.chunkSize);
     try {
-      const { bytesRead } = await handle.read(buf, 0, chunkSize, regular ? position : null);
+      const { bytesRead } = await this.handle.read(buf, 0, this.chunkSize, this.size === undefined ? null : position);
       return buf.subarray(0, bytesRead);
     } catch (e) {
-      throw fsError("CPIOX_INPUT", `cannot read ${label} at byte ${position}`, e);
+      throw fsError("CPIOX_INPUT", `cannot read ${this.label} at byte ${position}`, e);
     }
-  };
-  const inFlight: Promise<Buffer>[] = [];
-  const issue = () => {
-    while (!ended && inFlight.length < (regular ? READS_IN_FLIGHT : 1)) {
-      const read = readAt(next);
-      read.catch(() => undefined); // awaited in order below; never an unhandled rejection
-      inFlight.push(read);
-      next += chunkSize;
-    }
-  };
-  try {
-    issue();
-    while (inFlight.length) {
-      const chunk = await inFlight.shift()!;
-      // A short read is the end of the file (or of what a file that shrank still holds).
-      if (chunk.length < chunkSize) ended = true;
-      if (chunk.length === 0) return;
-      issue();
-      yield chunk;
-    }
-  } finally {
-    ended = true;
-    await Promise.allSettled(inFlight);
-    await handle.close();
   }
+
+  private async finish(): Promise<IteratorResult<Uint8Array>> {
+    if (!this.ended || this.inFlight.length || this.abandoned.length) {
+      this.ended = true;
+      await Promise.allSettled([...this.inFlight.splice(0).map((p) => p.read), ...this.abandoned.splice(0)]);
+    }
+    if (!this.closed) {
+      this.closed = true;
+      await this.handle.close();
+    }
+    return { value: undefined, done: true };
+  }
+
+  private closed = false;
 }

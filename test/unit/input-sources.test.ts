@@ -6,6 +6,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openSource, READS_IN_FLIGHT } from "../../src/input/sources.js";
+import { ChunkReader, readExactly, skipBytes } from "../../src/input/reader.js";
 import { tempDir } from "../helpers/tmp.js";
 
 async function readAll(chunks: AsyncIterable<Uint8Array>): Promise<{ bytes: Buffer; sizes: number[] }> {
@@ -44,5 +45,72 @@ describe("openSource on a path", () => {
     expect(input.size).toBeUndefined();
     const { bytes } = await readAll(input.chunks);
     expect(bytes.equals(data)).toBe(true);
+  });
+});
+
+describe("skipping what nobody reads", () => {
+  const data = Buffer.from(Array.from({ length: 20000 }, (_, i) => i % 251));
+  const file = join(tempDir(), "skip.bin");
+  writeFileSync(file, data);
+
+  it.each([[1000, 1], [1000, 2500], [4096, 9000], [4096, 4096]])("chunks of %s, passing over %s bytes after the first chunk: the rest is exact", async (chunk, n) => {
+    const input = await openSource(file, {}, () => undefined, chunk);
+    const reader = new ChunkReader(input.chunks);
+    const first = Buffer.from((await reader.next())!);
+    expect(reader.skipUnread(n)).toBe(n);
+    expect(reader.offset).toBe(chunk + n);
+    const rest = Buffer.from(await readExactly(reader, data.length));
+    expect(Buffer.concat([first, rest]).equals(Buffer.concat([data.subarray(0, chunk), data.subarray(chunk + n)]))).toBe(true);
+  });
+
+  it("passes over no more than the file holds, and nothing once bytes were given back", async () => {
+    const input = await openSource(file, {}, () => undefined, 4096);
+    const reader = new ChunkReader(input.chunks);
+    const first = (await reader.next())!;
+    reader.unread(first.subarray(100));
+    expect(reader.skipUnread(10)).toBe(0); // given-back bytes come first
+    await skipBytes(reader, first.length - 100);
+    expect(reader.skipUnread(1 << 30)).toBe(data.length - 4096);
+    expect(await reader.next()).toBeNull();
+  });
+
+  it("a source with digests to check or progress to count is read whole", async () => {
+    const { openSource: openCounted } = await import("../../src/input/open.js");
+    const input = await openCounted(file, { sha256: "0".repeat(64) }, () => undefined);
+    expect(new ChunkReader(input.chunks).skipUnread(10)).toBe(0);
+  });
+});
+
+describe("list and examine pass over file data in a plain image", () => {
+  it("the same entries and member sizes as when every byte is read", async () => {
+    const { archive } = await import("../helpers/newc.js");
+    const { list, examine } = await import("../../src/index.js");
+    const big = Buffer.alloc(3 << 20, 7);
+    const img = archive([{ name: "a", data: big }, { name: "b", data: "small" }, { name: "c", data: big.subarray(1) }, { name: "d", mode: 0o40755 }]);
+    const path = join(tempDir(), "img.cpio");
+    writeFileSync(path, img);
+    const fromFile = await list(path);
+    const fromBytes = await list(img); // a buffer: nothing to skip
+    expect(fromFile.map((e) => [e.path, e.size, e.offset])).toEqual(fromBytes.map((e) => [e.path, e.size, e.offset]));
+    const ex = await examine(path);
+    expect(ex.members.map((m) => [m.start, m.entries])).toEqual([[0, 4]]);
+    const fromBuffer = await examine(img);
+    expect(ex.members).toEqual(fromBuffer.members);
+    expect(ex.size).toBe(img.length);
+    // A truncated file: the truncation is still found where the data stops.
+    const cut = join(tempDir(), "cut.cpio");
+    writeFileSync(cut, img.subarray(0, 2 << 20));
+    const warnings: string[] = [];
+    await list(cut, { onwarn: (w) => warnings.push(`${w.code} ${w.entry}`) });
+    expect(warnings).toEqual(["CPIOX_TRUNCATED a"]);
+  });
+
+  it("070702 data is still read: its sum is checked", async () => {
+    const { archive } = await import("../helpers/newc.js");
+    const { list } = await import("../../src/index.js");
+    const data = Buffer.alloc(3 << 20, 1);
+    const path = join(tempDir(), "crc.cpio");
+    writeFileSync(path, archive([{ name: "a", magic: "070702", data, checksum: 12345 }]));
+    await expect(list(path)).rejects.toMatchObject({ code: "CPIOX_BAD_CHECKSUM", entry: "a" });
   });
 });
