@@ -50,8 +50,12 @@ function buildImages(version: string): Record<string, string> {
     out[format] = join(work, `initrd-${format}.img`);
     jobs.push(`mkinitramfs -c ${mk} -o ${out[format]} ${version} 2>/dev/null & `);
   }
-  // All at once: mkinitramfs spends most of its time copying and waiting, not compressing.
-  execFileSync("bash", ["-c", `${jobs.join("")} wait`], { stdio: "ignore", env: { ...process.env, SOURCE_DATE_EPOCH: "1700000000" } });
+  // All at once: mkinitramfs spends most of its time copying and waiting, not compressing. No
+  // SOURCE_DATE_EPOCH: with it mkinitramfs writes xz as one block (no threads), which is not
+  // what update-initramfs gives a system (xz -T0: independent blocks).
+  const env = { ...process.env };
+  delete env.SOURCE_DATE_EPOCH;
+  execFileSync("bash", ["-c", `${jobs.join("")} wait`], { stdio: "ignore", env });
   for (const img of Object.values(out)) if (!existsSync(img)) throw new Error(`mkinitramfs did not write ${img}`);
   out.plain = join(work, "initrd-plain.img");
   execFileSync("bash", ["-c", `gzip -dc ${out.gzip} > ${out.plain}`]);
