@@ -82,8 +82,9 @@ class FileChunks implements AsyncIterableIterator<Uint8Array> {
   /** Position of the next byte handed out. */
   private position = 0;
   /** Position of the next read to issue. */
-  private next_ = 0;
+  private nextRead = 0;
   private ended = false;
+  private closed = false;
   private readonly inFlight: PendingRead[] = [];
   /** Reads started before a skip made them useless: awaited before the file closes. */
   private readonly abandoned: Promise<unknown>[] = [];
@@ -119,7 +120,7 @@ class FileChunks implements AsyncIterableIterator<Uint8Array> {
     while (this.inFlight.length && this.inFlight[0].position + this.chunkSize <= this.position) {
       this.abandoned.push(this.inFlight.shift()!.read.catch(() => undefined));
     }
-    if (this.next_ < this.position) this.next_ = this.position;
+    if (this.nextRead < this.position) this.nextRead = this.position;
     return skipped;
   }
 
@@ -129,12 +130,12 @@ class FileChunks implements AsyncIterableIterator<Uint8Array> {
 
   private issue(): void {
     const depth = this.size === undefined ? 1 : READS_IN_FLIGHT;
-    while (!this.ended && this.inFlight.length < depth && (this.size === undefined || this.next_ < this.size || this.inFlight.length === 0)) {
-      const position = this.next_;
+    while (!this.ended && this.inFlight.length < depth && (this.size === undefined || this.nextRead < this.size || this.inFlight.length === 0)) {
+      const position = this.nextRead;
       const read = this.readAt(position);
       read.catch(() => undefined); // awaited in order by next(); never an unhandled rejection
       this.inFlight.push({ position, read });
-      this.next_ += this.chunkSize;
+      this.nextRead += this.chunkSize;
     }
   }
 
@@ -161,5 +162,4 @@ class FileChunks implements AsyncIterableIterator<Uint8Array> {
     return { value: undefined, done: true };
   }
 
-  private closed = false;
 }
