@@ -36,7 +36,8 @@ export async function* entries(source: Source, options: ListOptions = {}): Async
     warn,
     entry(e) {
       if (e.type === "trailer") return null;
-      attach(e, listed.get(normalizedPath(e.name)));
+      // Most images have no .xattr-list: then no name needs normalizing.
+      if (listed.size) attach(e, listed.get(normalizedPath(e.name)));
       queue.push(e);
       return null;
     },
