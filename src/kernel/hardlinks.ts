@@ -3,7 +3,10 @@
 // the first instance was placed (its name), not the object: a later instance links to whatever is
 // at that name by then.
 import type { Entry } from "../entries.js";
-import { S_IFMT } from "./modes.js";
+import { S_IFMT, type EntryType } from "./modes.js";
+
+/** The types do_name passes to maybe_link. */
+const LINKABLE = new Set<EntryType>(["file", "char", "block", "fifo", "socket"]);
 
 /** The kernel's link key: device, inode and file type. */
 export const hardLinkKey = (e: Entry) => `${e.devMajor}:${e.devMinor}:${e.ino}:${e.mode & S_IFMT}`;
@@ -12,9 +15,12 @@ export const hardLinkKey = (e: Entry) => `${e.devMajor}:${e.devMinor}:${e.ino}:$
 export class HardLinkTable<Place = Buffer[]> {
   private first = new Map<string, Place>();
 
-  /** The place of the earlier instance, or undefined after remembering this one as the first. */
+  /**
+   * The place of the earlier instance, or undefined after remembering this one as the first. Only
+   * regular files and special files are linked (maybe_link); directories and symlinks never are.
+   */
   lookup(entry: Entry, place: Place): Place | undefined {
-    if (entry.nlink < 2) return undefined;
+    if (entry.nlink < 2 || !LINKABLE.has(entry.type)) return undefined;
     const key = hardLinkKey(entry);
     const earlier = this.first.get(key);
     if (earlier === undefined) this.first.set(key, place);

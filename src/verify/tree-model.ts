@@ -118,8 +118,8 @@ export class TreeModel {
     const earlier = this.earlierInstance(e, key, findings);
     const linked = earlier !== undefined;
     let existing = this.children.get(childKey);
+    const existingFmt = existing ? existing.inode.mode & S_IFMT : 0;
     if (existing) {
-      const existingFmt = existing.inode.mode & S_IFMT;
       if (existingFmt !== S_IFDIR || e.type !== "directory") {
         findings.push({ kind: "overwrite", message: `replaces the ${existing.inode.type} from member ${existing.entry.member} at offset ${existing.entry.offset}` });
       }
@@ -132,7 +132,7 @@ export class TreeModel {
         }
       }
     }
-    if (existing) return { node: this.onObjectThatStays(e, linked, existing), linked: false, findings };
+    if (existing) return { node: this.onObjectThatStays(e, linked, existing, existingFmt), linked: false, findings };
     let inode: Inode;
     if (earlier) {
       // The kernel links to whatever is at the first instance's name now; a link to a directory or to nothing fails.
@@ -160,7 +160,6 @@ export class TreeModel {
 
   /** A later instance of a hard link: where the first was placed; remembers this one if it is the first. */
   private earlierInstance(e: Entry, key: string, findings: Placement["findings"]): { key: string; member: number } | undefined {
-    if (e.type === "directory" || e.type === "symlink" || e.type === "unknown") return undefined; // never linked by the kernel
     const earlier = this.links.lookup(e, { key, member: e.member });
     const gone = earlier === undefined && e.nlink >= 2 ? this.forgottenLinks.get(hardLinkKey(e)) : undefined;
     if (gone !== undefined) {
@@ -170,8 +169,8 @@ export class TreeModel {
   }
 
   /** The object at the path stays (kernel/decisions.ts whenObjectStays): what the entry still does to it. */
-  private onObjectThatStays(e: Entry, linked: boolean, existing: PathNode): PathNode | null {
-    switch (whenObjectStays(e, linked, existing.inode.mode & S_IFMT)) {
+  private onObjectThatStays(e: Entry, linked: boolean, existing: PathNode, existingFmt: number): PathNode | null {
+    switch (whenObjectStays(e, linked, existingFmt)) {
       case "reuse":
         this.setMetadata(existing.inode, e);
         this.setContent(existing.inode, e.size);

@@ -49,6 +49,10 @@ describe("kernel/hardlinks", () => {
     expect(t.lookup(entry({ ino: 7, nlink: 2, name: b("b") }), [b("b")])?.map(String)).toEqual(["a"]);
     expect(t.lookup(entry({ ino: 7, nlink: 2, mode: 0o10644 }), [b("fifo")])).toBeUndefined(); // another type
     expect(t.lookup(entry({ ino: 7, nlink: 1 }), [b("c")])).toBeUndefined(); // nlink 1: never linked
+    for (const mode of [0o40755, 0o120777]) { // directories and symlinks never go through maybe_link
+      const e = entry({ ino: 8, nlink: 2, mode, type: typeOfMode(mode) });
+      expect([t.lookup(e, [b("d1")]), t.lookup(e, [b("d2")])]).toEqual([undefined, undefined]);
+    }
     expect([...t.clear().keys()]).toEqual([hardLinkKey(first), hardLinkKey(entry({ ino: 7, mode: 0o10644 }))]);
     expect(t.lookup(entry({ ino: 7, nlink: 2 }), [b("d")])).toBeUndefined();
     expect(hardLinkKey(first)).toBe(hardLinkKey(entry({ ino: 7, name: b("other") })));
