@@ -9,10 +9,9 @@ import { byteSum } from "../kernel/checksum.js";
 import { isMetadataFile, MetadataFile } from "./metadata-file.js";
 import { isXattrListFile, XattrListFile, type XattrListPath } from "./xattr-list-file.js";
 import { readXattrTable } from "./xattr-table.js";
+import { teeSink, type BodySink } from "./body.js";
 
 const FORMATS: Record<number, Entry["format"]> = { [A.FORMAT_NEWC]: "newc", [A.FORMAT_CRC]: "crc", [A.FORMAT_NEWCX]: "newcx" };
-
-import { teeSink, type BodySink } from "./body.js";
 
 export interface ParserEvents {
   /** A decoded entry; return a BodySink to receive its data (regular files), or null to skip it. */

@@ -1,7 +1,7 @@
 // extract(): opens the source, reads the archive into the extract sink (under a plain or an
 // --atomic root), and with `verify` runs the verifier on the same events in the same pass.
 import { closeSync } from "node:fs";
-import { CpioxError, type Warning } from "../errors.js";
+import { counted, CpioxError, type Warning } from "../errors.js";
 import { ExtractSink, processUmask } from "./sink.js";
 import { errnoName } from "../native/errno.js";
 import * as ffi from "../native/libc.js";
@@ -10,7 +10,6 @@ import type { Source } from "../input/sources.js";
 import { openSource, showMember } from "../input/open.js";
 import { readArchive, type ArchiveEvents, type MemberInfo } from "../members/splitter.js";
 import { isPrivileged, type ExtractOptions } from "../options.js";
-import { counted } from "../errors.js";
 
 export interface ExtractResult {
   members: MemberInfo[];

@@ -53,7 +53,7 @@ async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
 }
 
 /**
- * Reads a regular file keeps in flight at once: each new buffer's pages are first touched by the
+ * Reads of a regular file in flight at once: each new buffer's pages are first touched by the
  * read on the thread pool, and four reads fault them in parallel (131 MB on tmpfs: 22 ms with
  * four in flight against 42-83 ms with one).
  */
@@ -105,9 +105,10 @@ class FileChunks implements AsyncIterableIterator<Uint8Array> {
     let chunk = await pending.read;
     // A short read is the end of the file (or of what a file that shrank still holds).
     if (chunk.length < this.chunkSize) this.ended = true;
-    // The first read after a skip may start before the new position.
+    // The first read after a skip may start before the new position (only a short read then
+    // holds nothing past it).
     if (pending.position < this.position) chunk = chunk.subarray(Math.min(chunk.length, this.position - pending.position));
-    if (chunk.length === 0) return this.ended ? this.finish() : this.next();
+    if (chunk.length === 0) return this.finish();
     this.position += chunk.length;
     return { value: chunk, done: false };
   }
@@ -151,15 +152,12 @@ class FileChunks implements AsyncIterableIterator<Uint8Array> {
   }
 
   private async finish(): Promise<IteratorResult<Uint8Array>> {
-    if (!this.ended || this.inFlight.length || this.abandoned.length) {
-      this.ended = true;
-      await Promise.allSettled([...this.inFlight.splice(0).map((p) => p.read), ...this.abandoned.splice(0)]);
-    }
+    this.ended = true;
+    await Promise.allSettled([...this.inFlight.splice(0).map((p) => p.read), ...this.abandoned.splice(0)]);
     if (!this.closed) {
       this.closed = true;
       await this.handle.close();
     }
     return { value: undefined, done: true };
   }
-
 }

@@ -31,13 +31,16 @@ export async function* entries(source: Source, options: ListOptions = {}): Async
   const attach = (e: Entry, xattrs: Xattr[] | undefined) => {
     if (xattrs?.length) e.xattrs = [...(e.xattrs ?? []), ...xattrs];
   };
+  // Most images have no .xattr-list: then no name needs normalizing.
+  const attachListed = (e: Entry) => {
+    if (listed.size) attach(e, listed.get(normalizedPath(e.name)));
+  };
   // The reader waits after each chunk until the consumer has taken what it produced.
   const run = readArchive(input.chunks, {
     warn,
     entry(e) {
       if (e.type === "trailer") return null;
-      // Most images have no .xattr-list: then no name needs normalizing.
-      if (listed.size) attach(e, listed.get(normalizedPath(e.name)));
+      attachListed(e);
       queue.push(e);
       return null;
     },
@@ -47,7 +50,7 @@ export async function* entries(source: Source, options: ListOptions = {}): Async
     memberStart: showMember(options),
     xattrListRead(paths) {
       listed = new Map(paths.map((p) => [normalizedPath(p.path), p.xattrs]));
-      for (const e of queue.pending) attach(e, listed.get(normalizedPath(e.name)));
+      for (const e of queue.pending) attachListed(e);
     },
     drain: () => queue.waitForRoom(),
   }, options).then(() => queue.end(), (e) => queue.fail(e));

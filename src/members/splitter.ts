@@ -133,13 +133,14 @@ export async function readArchive(
       if (!chunk) break;
       const used = parser.push(chunk);
       // The member these bytes went to: the open plain archive, else the last one that began.
-      checkSize(used, { offset: reader.offset - chunk.length, member: plain ? (plain as MemberInfo).index : Math.max(members.length - 1, 0) });
+      const into = plain ? (plain as MemberInfo).index : Math.max(members.length - 1, 0);
+      checkSize(used, { offset: reader.offset - chunk.length, member: into });
       if (plain) started = true;
       if (!parser.stopped) {
         // Data nobody reads is passed over in the file itself, never read into memory.
         const passed = reader.skipUnread(parser.unreadable);
         if (passed) {
-          checkSize(passed, { offset: reader.offset - passed, member: plain ? (plain as MemberInfo).index : Math.max(members.length - 1, 0) });
+          checkSize(passed, { offset: reader.offset - passed, member: into });
           parser.passedOver(passed);
         }
       }

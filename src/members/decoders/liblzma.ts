@@ -2,11 +2,11 @@
 // base system) through koffi. lzma_code runs on the thread pool, so decoding overlaps parsing
 // (and xz blocks decode on every core, see startXz);
 // liblzma stops at the end of the stream and avail_in says exactly where the member ended.
+import { availableParallelism } from "node:os";
 import type { CpioxError } from "../../errors.js";
 import type { ChunkReader } from "../../input/reader.js";
 import { freeNative, nativeBuffer, onThreadPool } from "../../native/library.js";
 import { liblzma, LZMA_MT, LZMA_STREAM } from "../../native/lzma.js";
-import { availableParallelism } from "node:os";
 import { growingFeed } from "./reuse.js";
 
 /** liblzma may use this much memory for one member (xz -9 needs 65 MiB); more is refused. */
@@ -32,7 +32,6 @@ const LZMA_ERRORS: Record<number, string> = {
   8: "invalid or unsupported options", 9: "data is corrupt", 10: "unexpected end of input", 11: "liblzma internal error",
 };
 
-
 /**
  * The xz stream decoder: liblzma's multi-threaded one where it has it. xz -T0 (as mkinitramfs
  * runs it) writes independent blocks with their sizes in the headers, which it decodes on every
@@ -40,17 +39,12 @@ const LZMA_ERRORS: Record<number, string> = {
  */
 function startXz(lz: ReturnType<typeof liblzma>, strm: unknown): number {
   if (!lz.streamDecoderMt) return lz.streamDecoder(strm, LZMA_MEMLIMIT, 0);
-  const options = nativeBuffer(LZMA_MT.bytes);
-  try {
-    options.view.fill(0);
-    const o = new DataView(options.view.buffer, options.view.byteOffset, LZMA_MT.bytes);
-    o.setUint32(LZMA_MT.threads, Math.max(1, Math.min(XZ_THREADS_MAX, availableParallelism())), true);
-    o.setBigUint64(LZMA_MT.memlimitThreading, XZ_THREADING_MEMORY, true);
-    o.setBigUint64(LZMA_MT.memlimitStop, LZMA_MEMLIMIT, true);
-    return lz.streamDecoderMt(strm, options.ptr); // liblzma copies the options
-  } finally {
-    freeNative(options);
-  }
+  // liblzma copies the options during the call: an ordinary zeroed buffer is enough.
+  const options = Buffer.alloc(LZMA_MT.bytes);
+  options.writeUInt32LE(Math.max(1, Math.min(XZ_THREADS_MAX, availableParallelism())), LZMA_MT.threads);
+  options.writeBigUInt64LE(XZ_THREADING_MEMORY, LZMA_MT.memlimitThreading);
+  options.writeBigUInt64LE(LZMA_MEMLIMIT, LZMA_MT.memlimitStop);
+  return lz.streamDecoderMt(strm, options);
 }
 
 /** Decodes one xz stream or .lzma file from the reader; the bytes after it go back to the reader. */
