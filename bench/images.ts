@@ -26,7 +26,12 @@ const FORMATS: Record<string, { mk: string; decompress: string | null }> = {
 /** What the Debian user-mode-linux kernel can unpack (it lacks lzo, bzip2 and lzma). */
 const UML_READS = new Set(["plain", "gzip", "zstd", "lz4", "xz"]);
 
-const has = (cmd: string) => spawnSync("bash", ["-c", `command -v ${cmd}`]).status === 0;
+const installed = new Map<string, boolean>();
+/** Whether a command is on the PATH (asked once per command, not per run). */
+const has = (cmd: string) => {
+  if (!installed.has(cmd)) installed.set(cmd, spawnSync("bash", ["-c", `command -v ${cmd}`]).status === 0);
+  return installed.get(cmd)!;
+};
 
 /** The newest kernel whose modules are installed, so the image is what a real system boots. */
 function kernelVersion(): { version: string; real: boolean } {
