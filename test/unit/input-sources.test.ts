@@ -74,6 +74,33 @@ describe("skipping what nobody reads", () => {
     expect(await reader.next()).toBeNull();
   });
 
+  it("buffers of reads a skip made useless are reused, and what comes out is still exact", async () => {
+    const chunk = 4096, big = Buffer.from(Array.from({ length: 240 * chunk }, (_, i) => (i * 7) % 253));
+    const path = join(tempDir(), "skips.bin");
+    writeFileSync(path, big);
+    const input = await openSource(path, {}, () => undefined, chunk);
+    const reader = new ChunkReader(input.chunks);
+    const seen = new Set<ArrayBuffer>();
+    const allocated = new Set<ArrayBuffer>();
+    const alloc = Buffer.allocUnsafe;
+    Buffer.allocUnsafe = (n: number) => { const b = alloc(n); allocated.add(b.buffer as ArrayBuffer); return b; };
+    try {
+      // One chunk read, ten passed over, twenty times: each skip leaves reads in flight behind it.
+      for (let at = 0; at < 20 * 11 * chunk; at += 11 * chunk) {
+        const c = (await reader.next())!;
+        seen.add(c.buffer as ArrayBuffer);
+        expect(Buffer.from(c).equals(big.subarray(at, at + chunk))).toBe(true);
+        await new Promise((r) => setTimeout(r, 5)); // the abandoned reads settle meanwhile
+        expect(reader.skipUnread(10 * chunk)).toBe(10 * chunk);
+      }
+    } finally {
+      Buffer.allocUnsafe = alloc;
+      await input.chunks[Symbol.asyncIterator]().return!();
+    }
+    // Without reuse every read takes a new buffer: about READS_IN_FLIGHT per skip.
+    expect(allocated.size).toBeLessThanOrEqual(seen.size + 2 * READS_IN_FLIGHT);
+  });
+
   it("a source with digests to check or progress to count is read whole", async () => {
     const { openSource: openCounted } = await import("../../src/input/open.js");
     const input = await openCounted(file, { sha256: "0".repeat(64) }, () => undefined);
