@@ -50,6 +50,8 @@ let blockActive: bool = false;
 
 export function bzBitPosition(): f64 { return <f64>bitPos; }
 export function bzCombinedCrc(): u32 { return combinedCrc; }
+// Blocks decoded elsewhere (on other threads) count toward the stream's CRC: the caller carries it.
+export function bzSetCombinedCrc(crc: u32): void { combinedCrc = crc; }
 
 // Starts a stream (after its 4-byte "BZh9" header).
 export function bzReset(): void {
@@ -64,15 +66,17 @@ export function bzReset(): void {
   blockActive = false;
 }
 
+// The 32 bits from bitPos on, most significant first: at least 25 of them are real. Reads up to
+// three bytes past the window, which CODEC_OUT follows in memory; bits past bitEnd are never used.
+@inline function peek32(): u32 {
+  return bswap<u32>(load<u32>(CODEC_IN + <usize>(bitPos >> 3))) << <u32>(bitPos & 7);
+}
+
 @inline function bits(n: i32): i32 {
-  // n <= 24; returns -1 past the window.
+  // 1 <= n <= 24; returns -1 past the window.
   if (bitPos + <u64>n > bitEnd) return -1;
-  let v: u32 = 0;
-  for (let i = 0; i < n; i++) {
-    const byte = load<u8>(CODEC_IN + <usize>(bitPos >> 3));
-    v = (v << 1) | ((<u32>byte >> (7 - <u32>(bitPos & 7))) & 1);
-    bitPos++;
-  }
+  const v = peek32() >>> <u32>(32 - n);
+  bitPos += <u64>n;
   return <i32>v;
 }
 
@@ -177,17 +181,20 @@ export function bzBlock(inLen: i32, bitOffset: i32, maxBlock: i32): i32 {
     }
     groupPos--;
     const g = <i32>load<u8>(SELECTORS + <usize>groupNo);
+    // The code's length: the shortest whose value is within that length's limit. One look at the
+    // next 32 bits serves every length (codes are at most 20 bits), checked against the window
+    // at each length as a bit-by-bit read would be.
     let zn = load<i32>(MINLEN + (<usize>g << 2));
-    let zvec = bits(zn);
-    if (zvec < 0) return E_CODEC_INPUT;
+    const next = peek32();
+    let zvec = 0;
     while (true) {
+      if (bitPos + <u64>zn > bitEnd) return E_CODEC_INPUT;
       if (zn > MAX_CODE_LEN) return E_BZ_DATA;
+      zvec = <i32>(next >>> <u32>(32 - zn));
       if (zvec <= load<i32>(LIMIT + (<usize>(g * 24 + zn) << 2))) break;
-      const b = bits(1);
-      if (b < 0) return E_CODEC_INPUT;
-      zvec = (zvec << 1) | b;
       zn++;
     }
+    bitPos += <u64>zn;
     const idx = zvec - load<i32>(BASE + (<usize>(g * 24 + zn) << 2));
     if (idx < 0 || idx >= MAX_ALPHA) return E_BZ_DATA;
     sym = load<i32>(PERM + (<usize>(g * MAX_ALPHA + idx) << 2));

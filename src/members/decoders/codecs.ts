@@ -16,6 +16,7 @@ export interface CodecExports {
   bzOutput(cap: number): number;
   bzBitPosition(): number;
   bzCombinedCrc(): number;
+  bzSetCombinedCrc(crc: number): void;
 }
 
 export interface Codecs {
