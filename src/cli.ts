@@ -46,6 +46,8 @@ Commands:
   verify ARCHIVE|-           check an image against a policy without extracting it
                              (exit 0 pass, 1 policy violated, 2 malformed or unreadable)
   create -C DIR -o FILE|-    write an initramfs of DIR, with its xattrs
+  bench IMAGE                time the kernel's own unpack of IMAGE (user-mode-linux or
+                             qemu), cpiox's and other tools', and compare their trees
 
 Run 'cpiox <command> --help' for the options of a command, 'cpiox --version' for the version.
 Exit status: 0 clean, 1 finished with warnings, 2 error.`,
@@ -105,6 +107,24 @@ ${SOURCE_HELP}
   -q, --quiet           print nothing; the exit status says it all
   -h, --help            this help
 Exit status: 0 the image passes, 1 it violates the policy, 2 it is malformed or unreadable.`,
+  bench: `Usage: cpiox bench IMAGE [options]
+
+Boots the kernel on IMAGE (with a helper /init appended that prints the unpacked tree and
+powers off), reads populate_rootfs's own time, extracts IMAGE with cpiox and the other tools
+to a tmpfs, and compares every tree with the kernel's, field by field.
+  --kernel KIND         auto (default: uml when installed, else qemu with KVM, else none),
+                        uml, qemu or none
+  --vmlinuz PATH        the kernel image qemu boots (default: the newest /boot/vmlinuz-*)
+  --busybox PATH        a statically linked busybox for the helper /init (default:
+                        $CPIOX_BUSYBOX, else busybox on the PATH when it is static)
+  --runs N              runs of each (default 5); medians, min and max are reported
+  --tools LIST          peers, comma-separated: bsdtar, busybox, gnu-cpio (default: all
+                        three; "none" for cpiox alone)
+  --json                the report as JSON (schema cpiox-bench/1)
+  --chart FILE.svg      also write a bar chart of the medians (min/max whiskers)
+  -q, --quiet           print nothing; the exit status says it all
+  -h, --help            this help
+Exit status: 0 cpiox's tree equals the kernel's (or no kernel was booted), 1 it differs, 2 error.`,
   examine: `Usage: cpiox examine ARCHIVE|- [options]
 
   --json                one JSON object with the members
@@ -142,6 +162,9 @@ const OPTIONS = {
   create: { quiet: { type: "boolean", short: "q" }, help: { type: "boolean", short: "h" },
     directory: { type: "string", short: "C" }, output: { type: "string", short: "o" }, list: { type: "string" },
     format: { type: "string" }, xattrs: { type: "string" }, compress: { type: "string" } },
+  bench: { quiet: { type: "boolean", short: "q" }, help: { type: "boolean", short: "h" }, kernel: { type: "string" },
+    vmlinuz: { type: "string" }, busybox: { type: "string" }, runs: { type: "string" }, tools: { type: "string" },
+    json: { type: "boolean" }, chart: { type: "string" } },
 } satisfies Record<string, ParseArgsConfig["options"]>;
 
 type Command = keyof typeof OPTIONS;
@@ -152,6 +175,7 @@ const CONFLICTS: Partial<Record<Command, [string, string][]>> = {
   list: [["json", "verbose"], ["json", "xattrs"], ["quiet", "json"], ["quiet", "verbose"], ["quiet", "xattrs"], ["progress", "no-progress"]],
   verify: [["json", "quiet"], ["progress", "no-progress"]],
   examine: [["json", "quiet"], ["progress", "no-progress"]],
+  bench: [["json", "quiet"]],
   extract: [["progress", "no-progress"], ["same-owner", "no-same-owner"]],
 };
 
@@ -236,6 +260,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
   let progress: ProgressLine | undefined;
   try {
     if (cmd === "create") return await runCreate(v, positionals, out);
+    if (cmd === "bench") return await runBench(v, positionals, out, err);
     if (positionals.length !== 1) throw new UsageError("expected exactly one ARCHIVE (a file, - for standard input, or a URL)");
     const source = positionals[0];
     let warnings = 0;
@@ -381,6 +406,33 @@ async function runCreate(v: Values, positionals: string[], out: NodeJS.WritableS
   });
   if (!v.quiet && v.output !== "-") out.write(`wrote ${r.entries} entries (${r.bytes} bytes of cpio) to ${v.output}\n`);
   return 0;
+}
+
+async function runBench(v: Values, positionals: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
+  if (positionals.length !== 1) throw new UsageError("expected exactly one IMAGE (a file)");
+  const kernel = (v.kernel ?? "auto") as string;
+  if (!["auto", "uml", "qemu", "none"].includes(kernel)) throw new UsageError("--kernel must be auto, uml, qemu or none");
+  const runs = v.runs === undefined ? 5 : Number(v.runs);
+  if (!Number.isInteger(runs) || runs < 1 || runs > 1000) throw new UsageError("--runs must be a whole number from 1 to 1000");
+  const tools = v.tools === undefined ? undefined : v.tools === "none" ? [] : String(v.tools).split(",").map((t) => t.trim()).filter(Boolean);
+  const { bench } = await import("./bench/index.js");
+  const { benchChart, formatBench } = await import("./bench/report.js");
+  const stderrTTY = Boolean((err as { isTTY?: boolean }).isTTY);
+  const report = await bench(positionals[0], {
+    kernel: kernel as "auto" | "uml" | "qemu" | "none", vmlinuz: v.vmlinuz as string | undefined, busybox: v.busybox as string | undefined,
+    runs, tools, cpiox: { node: process.execPath, cli: process.argv[1] },
+    onProgress: stderrTTY && !v.quiet ? (line) => err.write(`\r\x1b[K${line}`) : undefined,
+  });
+  if (stderrTTY && !v.quiet) err.write("\r\x1b[K");
+  if (typeof v.chart === "string") {
+    try {
+      writeFileSync(v.chart, benchChart(report));
+    } catch (e) {
+      throw fsError("CPIOX_OUTPUT", `cannot write the chart ${v.chart}`, e);
+    }
+  }
+  if (!v.quiet) out.write(v.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatBench(report)}\n`);
+  return "identical" in report.parity && !report.parity.identical ? 1 : 0;
 }
 
 /**
