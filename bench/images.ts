@@ -1,30 +1,23 @@
 // `npm run bench:images`: extraction of real mkinitramfs images, plain and in every kernel
 // compression, by cpiox, bsdtar, busybox cpio and GNU cpio (each fed by the system decompressor
 // when it cannot read the format itself), and by the kernel itself (populate_rootfs under
-// user-mode-linux, when `linux` is on the PATH), side by side in one script: whole process,
-// tmpfs target, runs interleaved, medians, ratios.
+// user-mode-linux, when `linux` is on the PATH): `cpiox bench` per image (whole process, tmpfs
+// target, runs interleaved, medians), and its tree comparison with the kernel's after one boot
+// under qemu where qemu is installed.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { BenchReport } from "../src/bench/index.js";
 
 const RUNS = Number(process.env.CPIOX_BENCH_RUNS ?? 5);
 const base = existsSync("/dev/shm") ? "/dev/shm" : "/tmp";
 const work = mkdtempSync(join(base, "cpiox-images-"));
 const cli = join(import.meta.dirname, "../../bin/cpiox.cjs");
 
-/** Compression -> mkinitramfs -c name, the system decompressor. */
-const FORMATS: Record<string, { mk: string; decompress: string | null }> = {
-  plain: { mk: "none", decompress: null },
-  gzip: { mk: "gzip", decompress: "gzip -dc" },
-  zstd: { mk: "zstd", decompress: "zstd -dc" },
-  lz4: { mk: "lz4", decompress: "lz4 -dc" },
-  xz: { mk: "xz", decompress: "xz -dc" },
-  lzo: { mk: "lzop", decompress: "lzop -dc" },
-  bzip2: { mk: "bzip2", decompress: "bzip2 -dc" },
-  lzma: { mk: "lzma", decompress: "lzma -dc" },
+/** Compression -> mkinitramfs's -c name. */
+const FORMATS: Record<string, string> = {
+  plain: "none", gzip: "gzip", zstd: "zstd", lz4: "lz4", xz: "xz", lzo: "lzop", bzip2: "bzip2", lzma: "lzma",
 };
-/** What the Debian user-mode-linux kernel can unpack (it lacks lzo, bzip2 and lzma). */
-const UML_READS = new Set(["plain", "gzip", "zstd", "lz4", "xz"]);
 
 const installed = new Map<string, boolean>();
 /** Whether a command is on the PATH (asked once per command, not per run). */
@@ -50,7 +43,7 @@ function kernelVersion(): { version: string; real: boolean } {
 function buildImages(version: string): Record<string, string> {
   const out: Record<string, string> = {};
   const jobs: string[] = [];
-  for (const [format, { mk }] of Object.entries(FORMATS)) {
+  for (const [format, mk] of Object.entries(FORMATS)) {
     if (format === "plain") continue;
     out[format] = join(work, `initrd-${format}.img`);
     jobs.push(`mkinitramfs -c ${mk} -o ${out[format]} ${version} 2>/dev/null & `);
@@ -67,46 +60,13 @@ function buildImages(version: string): Record<string, string> {
   return out;
 }
 
-interface Tool {
-  name: string;
-  /** A shell command run in the (empty) target directory, or null when the tool cannot read it. */
-  command(format: string, img: string): string | null;
+/** `cpiox bench` on one image, as JSON. */
+function cpioxBench(img: string, args: string[]): BenchReport {
+  const r = spawnSync(process.execPath, [cli, "bench", img, "--json", ...args], { encoding: "utf8", maxBuffer: 1 << 30 });
+  if (r.status === 2 || !r.stdout) throw new Error(`cpiox bench ${img}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as BenchReport;
 }
 
-const TOOLS: Tool[] = [
-  { name: "cpiox", command: (_f, img) => `${process.execPath} ${cli} extract -q ${img} -C .` },
-  { name: "bsdtar", command: (f, img) => (has("bsdtar") ? `bsdtar -xpf ${img}` : null) },
-  { name: "busybox cpio", command: (f, img) => (has("busybox") ? `${FORMATS[f].decompress ? `${FORMATS[f].decompress} < ${img}` : `cat ${img}`} | busybox cpio -idm 2>/dev/null` : null) },
-  { name: "GNU cpio", command: (f, img) => (has("cpio") ? `${FORMATS[f].decompress ? `${FORMATS[f].decompress} < ${img} |` : ""} cpio -idmu --quiet --no-absolute-filenames${FORMATS[f].decompress ? "" : ` < ${img}`}` : null) },
-];
-
-function timeShell(command: string, root: string): number {
-  rmSync(root, { recursive: true, force: true });
-  mkdirSync(root);
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync("bash", ["-c", command], { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
-  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (r.status !== 0) throw new Error(`${command}: exit ${r.status}: ${r.stderr}`);
-  return secs;
-}
-
-/** The kernel's own measurement of populate_rootfs under user-mode-linux, in seconds. */
-function kernelSeconds(img: string, uncompressed: number): number {
-  // No /init is needed: populate_rootfs reports before the kernel looks for one; the panic that
-  // follows ends the UML process.
-  const mem = Math.ceil((uncompressed * 3) / 2 ** 20) + 256;
-  // The console goes to a file: UML drops console output that a full pipe refuses.
-  const log = join(work, "uml.log");
-  spawnSync("bash", ["-c", `exec linux mem=${mem}M initrd=${img} rdinit=/cpiox-bench-none init=/cpiox-bench-none ` +
-    `initcall_debug initramfs_async=0 log_buf_len=16M ignore_loglevel < /dev/null > ${log} 2>&1`], { stdio: "ignore", timeout: 120_000, cwd: work });
-  const text = readFileSync(log, "latin1");
-  const m = /initcall populate_rootfs\+\S+ returned (-?\d+) after (\d+) usecs/.exec(text);
-  if (!m) throw new Error(`user-mode-linux printed no populate_rootfs time for ${img}`);
-  if (m[1] !== "0") throw new Error(`populate_rootfs returned ${m[1]} for ${img}`);
-  return Number(m[2]) / 1e6;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const fmt = (s: number | undefined) => (s === undefined ? "n/a" : `${s.toFixed(3)} s`);
 
 function main() {
@@ -116,39 +76,37 @@ function main() {
   const uncompressed = statSync(images.plain).size;
   const entries = Number(execFileSync("bash", ["-c", `cpio -it --quiet < ${images.plain} | wc -l`]).toString().trim());
   const uml = has("linux");
-  console.log(`image: ${(uncompressed / 1e6).toFixed(1)} MB uncompressed, ${entries} entries; target on ${base}; median of ${RUNS} runs, interleaved`);
+  // The kernel's tree, for parity: qemu reads it (user-mode-linux cannot run the helper on
+  // every host); one emulated run is enough for the tree.
+  const qemu = has("qemu-system-x86_64");
+  let noKvm = false;
+  console.log(`image: ${(uncompressed / 1e6).toFixed(1)} MB uncompressed, ${entries} entries; target on ${base}; median of ${RUNS} runs, interleaved (cpiox bench)`);
   if (!uml) console.log("kernel column: `linux` (Debian's user-mode-linux) is not on the PATH, so the kernel's own time is not measured");
-  const root = join(work, "root");
   const rows: string[] = [];
+  let umlVersion = "";
   for (const format of Object.keys(FORMATS)) {
     const img = images[format];
-    const times = new Map<string, number[]>();
-    for (let run = 0; run < RUNS; run++) {
-      for (const tool of TOOLS) {
-        const command = tool.command(format, img);
-        if (command === null) continue;
-        const list = times.get(tool.name) ?? [];
-        list.push(timeShell(command, root));
-        times.set(tool.name, list);
-      }
-      if (uml && UML_READS.has(format)) {
-        const list = times.get("kernel") ?? [];
-        list.push(kernelSeconds(img, uncompressed));
-        times.set("kernel", list);
-      }
-    }
-    const m = (name: string) => (times.has(name) ? median(times.get(name)!) : undefined);
+    const r = cpioxBench(img, ["--kernel", uml ? "uml" : "none", "--runs", String(RUNS)]);
+    const m = (tool: string) => r.tools.find((t) => t.tool === tool)?.median;
     const cpiox = m("cpiox")!;
+    const kernel = r.kernel.timing?.median;
+    umlVersion = r.kernel.version ?? umlVersion;
     const ratio = (peer: number | undefined) => (peer === undefined ? "n/a" : `${(peer / cpiox).toFixed(2)}x`);
-    const kernelNote = uml ? (UML_READS.has(format) ? fmt(m("kernel")) : "not in the UML kernel") : "no UML";
-    rows.push(`| ${format} | ${(statSync(img).size / 1e6).toFixed(1)} MB | ${fmt(cpiox)} | ${fmt(m("bsdtar"))} | ${fmt(m("busybox cpio"))} | ${fmt(m("GNU cpio"))} | ${kernelNote} | ${ratio(m("bsdtar"))} | ${UML_READS.has(format) && uml ? ratio(m("kernel")) : "n/a"} |`);
+    const kernelCell = kernel !== undefined ? fmt(kernel) : r.kernel.reason ?? r.kernel.error ?? "n/a";
+    let tree = "not compared (no qemu)";
+    if (qemu) {
+      const q = cpioxBench(img, ["--kernel", "qemu", "--runs", "1", "--tools", "none", ...(noKvm ? ["--no-kvm"] : [])]);
+      if (q.kernel.note?.includes("KVM")) noKvm = true;
+      tree = "identical" in q.parity ? (q.parity.identical ? `identical (${q.parity.compared} paths)` : `${q.parity.differences.length} paths differ`) : q.parity.reason;
+    }
+    rows.push(`| ${format} | ${(statSync(img).size / 1e6).toFixed(1)} MB | ${fmt(cpiox)} | ${fmt(m("bsdtar"))} | ${fmt(m("busybox cpio"))} | ${fmt(m("GNU cpio"))} | ${kernelCell} | ${ratio(m("bsdtar"))} | ${ratio(kernel)} | ${tree} |`);
     console.log(rows[rows.length - 1]);
   }
-  console.log("\n| format | image | cpiox | bsdtar -xpf | busybox cpio -idm | GNU cpio -idmu | kernel populate_rootfs | cpiox speed vs bsdtar | cpiox speed vs kernel |");
-  console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-  for (const r of rows) console.log(r);
-  console.log("\nbusybox and GNU cpio read the decompressor's output through a pipe; the kernel column is its own populate_rootfs time (initcall_debug).");
-  console.log(`${execFileSync("bsdtar", ["--version"]).toString().trim()}; ${execFileSync("cpio", ["--version"]).toString().split("\n")[0]}; node ${process.version}${uml ? `; user-mode-linux ${execFileSync("linux", ["--version"]).toString().trim()}` : ""}`);
+  console.log("\n| format | image | cpiox | bsdtar -xpf | busybox cpio -idm | GNU cpio -idmu | kernel populate_rootfs | cpiox speed vs bsdtar | cpiox speed vs kernel | cpiox's tree vs the kernel's |");
+  console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+  for (const row of rows) console.log(row);
+  console.log("\nbusybox and GNU cpio read the decompressor's output through a pipe; the kernel column is its own populate_rootfs time (initcall_debug) under user-mode-linux; the trees were compared after one boot under qemu.");
+  console.log(`${execFileSync("bsdtar", ["--version"]).toString().trim()}; ${execFileSync("cpio", ["--version"]).toString().split("\n")[0]}; node ${process.version}${uml ? `; user-mode-linux ${umlVersion}` : ""}`);
 }
 
 try {

@@ -115,6 +115,8 @@ to a tmpfs, and compares every tree with the kernel's, field by field.
   --kernel KIND         auto (default: uml when installed, else qemu with KVM, else none),
                         uml, qemu or none
   --vmlinuz PATH        the kernel image qemu boots (default: the newest /boot/vmlinuz-*)
+  --no-kvm              qemu without KVM even when /dev/kvm is there (the time is then
+                        emulated, and reported as such)
   --busybox PATH        a statically linked busybox for the helper /init (default:
                         $CPIOX_BUSYBOX, else busybox on the PATH when it is static)
   --runs N              runs of each (default 5); medians, min and max are reported
@@ -163,7 +165,7 @@ const OPTIONS = {
     directory: { type: "string", short: "C" }, output: { type: "string", short: "o" }, list: { type: "string" },
     format: { type: "string" }, xattrs: { type: "string" }, compress: { type: "string" } },
   bench: { quiet: { type: "boolean", short: "q" }, help: { type: "boolean", short: "h" }, kernel: { type: "string" },
-    vmlinuz: { type: "string" }, busybox: { type: "string" }, runs: { type: "string" }, tools: { type: "string" },
+    vmlinuz: { type: "string" }, "no-kvm": { type: "boolean" }, busybox: { type: "string" }, runs: { type: "string" }, tools: { type: "string" },
     json: { type: "boolean" }, chart: { type: "string" } },
 } satisfies Record<string, ParseArgsConfig["options"]>;
 
@@ -419,7 +421,7 @@ async function runBench(v: Values, positionals: string[], out: NodeJS.WritableSt
   const { benchChart, formatBench } = await import("./bench/report.js");
   const stderrTTY = Boolean((err as { isTTY?: boolean }).isTTY);
   const report = await bench(positionals[0], {
-    kernel: kernel as "auto" | "uml" | "qemu" | "none", vmlinuz: v.vmlinuz as string | undefined, busybox: v.busybox as string | undefined,
+    kernel: kernel as "auto" | "uml" | "qemu" | "none", vmlinuz: v.vmlinuz as string | undefined, noKvm: Boolean(v["no-kvm"]), busybox: v.busybox as string | undefined,
     runs, tools, cpiox: { node: process.execPath, cli: process.argv[1] },
     onProgress: stderrTTY && !v.quiet ? (line) => err.write(`\r\x1b[K${line}`) : undefined,
   });

@@ -19,6 +19,8 @@ export const DEFAULT_TOOLS = ["bsdtar", "busybox", "gnu-cpio"];
 export interface BenchOptions {
   kernel?: "auto" | KernelMode | "none";
   vmlinuz?: string;
+  /** qemu without KVM even when /dev/kvm is there (emulated). */
+  noKvm?: boolean;
   runs?: number;
   /** Peers besides cpiox (bsdtar, busybox, gnu-cpio). */
   tools?: string[];
@@ -109,7 +111,7 @@ export async function bench(image: string, opts: BenchOptions): Promise<BenchRep
     // The kernel first: its tree is what every other one is compared with.
     let kernelManifest: Manifest | null = null;
     const wanted = opts.kernel ?? "auto";
-    const chosen = wanted === "none" ? { none: "not asked for (--kernel none)" } : chooseKernel(wanted, opts.vmlinuz);
+    const chosen = wanted === "none" ? { none: "not asked for (--kernel none)" } : chooseKernel(wanted, opts.vmlinuz, opts.noKvm);
     if ("none" in chosen) {
       if (wanted === "uml" || wanted === "qemu") throw new CpioxError("CPIOX_BAD_ARGUMENT", `--kernel ${wanted}: ${chosen.none}`);
       report.kernel = { mode: "none", reason: chosen.none };

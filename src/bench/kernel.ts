@@ -75,7 +75,7 @@ function newestVmlinuz(): string | null {
  * Which kernel to boot: `auto` picks user-mode-linux when installed, else qemu with KVM. Returns
  * the kernel, or why none can be booted.
  */
-export function chooseKernel(wanted: "auto" | KernelMode, vmlinuz?: string): KernelInfo | { none: string } {
+export function chooseKernel(wanted: "auto" | KernelMode, vmlinuz?: string, noKvm = false): KernelInfo | { none: string } {
   const uml = onPath("linux");
   const qemu = onPath("qemu-system-x86_64");
   if (wanted === "uml" || (wanted === "auto" && uml)) {
@@ -98,7 +98,7 @@ export function chooseKernel(wanted: "auto" | KernelMode, vmlinuz?: string): Ker
   const version = /vmlinuz-(.+)$/.exec(image)?.[1] ?? "unknown";
   const configPath = `/boot/config-${version}`;
   return {
-    mode: "qemu", version, vmlinuz: image, emulated: !kvmUsable(),
+    mode: "qemu", version, vmlinuz: image, emulated: noKvm || !kvmUsable(),
     decompressors: existsSync(configPath) ? decompressorsOf(readFileSync(configPath, "latin1")) : null,
   };
 }
