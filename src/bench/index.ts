@@ -3,7 +3,7 @@
 // whether each tree equals the kernel's, field by field.
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { CpioxError } from "../errors.js";
 import { compareManifests, type Parity } from "./compare.js";
 import { findStaticBusybox, withHelper } from "./helper.js";
@@ -47,6 +47,13 @@ export interface ToolReport extends Partial<Timing> {
   ratioToKernel?: number | null;
   /** Whether its tree equals the kernel's (null: no kernel tree to compare with). */
   treeEqualsKernel: boolean | null;
+  /**
+   * Whether it read every member: false when paths that only a later member makes are missing
+   * from its tree (null: one member, or no kernel tree).
+   */
+  readEveryMember?: boolean | null;
+  /** Members whose paths are missing from its tree. */
+  membersMissed?: number[];
   differences?: Parity["differences"];
   differencesNotListed?: number;
 }
@@ -83,7 +90,9 @@ export function timing(runs: number[]): Timing {
 
 const cap = (p: Parity) => ({ differences: p.differences.slice(0, PATHS_LISTED_MAX), differencesNotListed: Math.max(0, p.differences.length - PATHS_LISTED_MAX) });
 
-export async function bench(image: string, opts: BenchOptions): Promise<BenchReport> {
+export async function bench(imagePath: string, opts: BenchOptions): Promise<BenchReport> {
+  // The tools run in their target directories: the image by its absolute path.
+  const image = resolve(imagePath);
   if (!existsSync(image) || !statSync(image).isFile()) throw new CpioxError("CPIOX_INPUT", `cannot read ${image}: not a regular file`);
   const runs = opts.runs ?? 5;
   if (!Number.isInteger(runs) || runs < 1) throw new CpioxError("CPIOX_BAD_ARGUMENT", "--runs must be a positive integer");
@@ -102,7 +111,7 @@ export async function bench(image: string, opts: BenchOptions): Promise<BenchRep
   try {
     const report: BenchReport = {
       schema: BENCH_SCHEMA,
-      image: { path: image, bytes: statSync(image).size, members },
+      image: { path: imagePath, bytes: statSync(image).size, members },
       kernel: { mode: "none" },
       parity: { compared: false, reason: "" },
       tools: [],
@@ -157,6 +166,14 @@ export async function bench(image: string, opts: BenchOptions): Promise<BenchRep
         }
       }
     }
+    // Which member makes each path (the last entry naming it wins), to tell a tool that stopped
+    // early from one that unpacked differently.
+    const memberOf = new Map<string, number>();
+    if (members.length > 1 && kernelManifest) {
+      const { entries } = await import("../list/entries.js");
+      const { joinParts, splitName } = await import("../kernel/names.js");
+      for await (const e of entries(image, { keepMetadataFiles: true })) memberOf.set(joinParts(splitName(e.name)).toString("latin1") || ".", e.member);
+    }
     // The userspace tools, runs interleaved so that a noisy moment hits all of them alike.
     const chosenTools = ["cpiox", ...tools].map((t) => all[t]);
     const target = join(work, "target");
@@ -187,6 +204,11 @@ export async function bench(image: string, opts: BenchOptions): Promise<BenchRep
         const p = compareManifests(kernelManifest, tree, { ignoreOwner: !root });
         entry.treeEqualsKernel = p.identical;
         Object.assign(entry, cap(p));
+        if (members.length > 1) {
+          const missed = new Set(p.differences.filter((d) => d.kind === "missing").map((d) => memberOf.get(d.path) ?? 0).filter((m) => m > 0));
+          entry.readEveryMember = missed.size === 0;
+          if (missed.size) entry.membersMissed = [...missed].sort((a, b) => a - b);
+        }
         if (t.name === "cpiox") {
           report.parity = { ...p, ...cap(p), xattrs: "not compared: the booted kernel applies no xattrs (cpiox ran with --no-xattrs --keep-metadata-files, as the kernel unpacks)" };
         }

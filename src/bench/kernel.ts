@@ -111,7 +111,9 @@ export class KvmStalled extends Error {}
 
 /** Boots `kernel` on `image` (helper appended) with `memoryMiB`; the console goes to `log`. */
 export async function bootKernel(kernel: KernelInfo, image: string, memoryMiB: number, log: string): Promise<KernelRun> {
-  const args = `rdinit=${HELPER_INIT} initcall_debug initramfs_async=0 ignore_loglevel log_buf_len=16M panic=-1`;
+  // loglevel=8 shows initcall_debug's lines; the helper then lowers it (dmesg -n 1) so that no
+  // kernel message lands inside a manifest line (ignore_loglevel would override that).
+  const args = `rdinit=${HELPER_INIT} initcall_debug initramfs_async=0 loglevel=8 log_buf_len=16M panic=-1`;
   let command: string;
   if (kernel.mode === "uml") {
     // The console goes to a file: UML drops console output that a full pipe refuses.

@@ -3,6 +3,9 @@
 import type { BenchReport, Timing } from "./index.js";
 import type { PathDifference } from "./compare.js";
 
+/** Differing paths a peer's text report shows (the JSON lists up to PATHS_LISTED_MAX). */
+export const PEER_PATHS_SHOWN = 10;
+
 /** Bytes for people: KiB below a MiB. */
 export const size = (bytes: number) => (bytes < 2 ** 20 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`);
 const secs = (s: number | undefined) => (s === undefined ? "-" : `${s.toFixed(3)} s`);
@@ -37,7 +40,8 @@ export function formatBench(r: BenchReport): string {
       continue;
     }
     const ratio = t.ratioToKernel ? `${t.ratioToKernel.toFixed(2)}x` : "-";
-    const tree = t.treeEqualsKernel === null ? "not compared" : t.treeEqualsKernel ? "yes" : `no (${(t.differences?.length ?? 0) + (t.differencesNotListed ?? 0)} paths)`;
+    const missed = t.membersMissed?.length ? `; did not read member${t.membersMissed.length > 1 ? "s" : ""} ${t.membersMissed.join(", ")}` : "";
+    const tree = t.treeEqualsKernel === null ? "not compared" : t.treeEqualsKernel ? "yes" : `no (${(t.differences?.length ?? 0) + (t.differencesNotListed ?? 0)} paths${missed})`;
     rows.push([t.tool, t, ratio, tree]);
   }
   out.push("");
@@ -58,7 +62,12 @@ export function formatBench(r: BenchReport): string {
   }
   for (const t of r.tools) {
     if (t.tool === "cpiox" || !t.differences?.length) continue;
-    out.push("", `${t.tool}: tree differs from the kernel's:`, ...differenceLines(t.differences, t.differencesNotListed ?? 0, "  "));
+    // Peers: what differs, counted by field, and the first few paths (--json lists more).
+    const byField = new Map<string, number>();
+    for (const d of t.differences) for (const f of d.kind === "differs" ? d.fields.map((x) => x.field) : [d.kind]) byField.set(f, (byField.get(f) ?? 0) + 1);
+    const shownPaths = t.differences.slice(0, PEER_PATHS_SHOWN);
+    out.push("", `${t.tool}: tree differs from the kernel's (${[...byField].map(([f, n]) => `${f} ${n}`).join(", ")}${t.differencesNotListed ? ", among the first listed" : ""}):`,
+      ...differenceLines(shownPaths, t.differences.length - shownPaths.length + (t.differencesNotListed ?? 0), "  "));
   }
   return out.join("\n");
 }

@@ -88,6 +88,8 @@ describe.skipIf(!qemu)("cpiox bench --kernel qemu", () => {
     const bsdtar = report.tools.find((t) => t.tool === "bsdtar")!;
     expect(bsdtar.treeEqualsKernel).toBe(false);
     expect(bsdtar.differences!.filter((d) => d.kind === "missing").map((d) => d.path)).toEqual(expect.arrayContaining(["bin", "bin/sh", "etc/h3", "etc/late"]));
+    expect(bsdtar).toMatchObject({ readEveryMember: false, membersMissed: [1, 2] });
+    expect(report.tools.find((t) => t.tool === "cpiox")).toMatchObject({ treeEqualsKernel: true, readEveryMember: true });
     // The chart: one bar per timed tool and the kernel, each with its numbers.
     const text = readFileSync(svg, "utf8");
     const bars = [...text.matchAll(/<g class="bar" data-tool="([^"]+)" data-median="([\d.e-]+)" data-min="([\d.e-]+)" data-max="([\d.e-]+)">/g)];
@@ -101,10 +103,11 @@ describe.skipIf(!qemu)("cpiox bench --kernel qemu", () => {
     // through the text report, where busybox cpio does not restore directory times.
     const dir = tempDir();
     execFileSync("bash", ["-c", "mkdir -p t/a/b && echo x > t/a/b/f && touch -d @1600000000 t/a/b/f t/a/b t/a t && cd t && find . | cpio --quiet -o -H newc > ../img.cpio"], { cwd: dir });
-    const r = spawnSync(process.execPath, [cli, "bench", join(dir, "img.cpio"), "--kernel", "qemu", "--no-kvm", "--runs", "1", "--tools", "busybox"], { encoding: "utf8", timeout: 300_000 });
+    // The image by a relative path: the tools run elsewhere, so it must be resolved first.
+    const r = spawnSync(process.execPath, [cli, "bench", "img.cpio", "--kernel", "qemu", "--no-kvm", "--runs", "1", "--tools", "busybox"], { encoding: "utf8", timeout: 300_000, cwd: dir });
     expect(r.status).toBe(0); // cpiox's tree is the kernel's
     expect(r.stdout).toMatch(/parity: identical/);
-    expect(r.stdout).toMatch(/busybox cpio: tree differs from the kernel's:\n {2}a: mtime kernel 1600000000, here \d+/);
+    expect(r.stdout).toMatch(/busybox cpio: tree differs from the kernel's \(mtime 2\):\n {2}a: mtime kernel 1600000000, here \d+\n {2}a\/b: mtime kernel 1600000000, here \d+\n/);
   }, 300_000);
 });
 
