@@ -103,8 +103,9 @@ class BlocksAhead {
 
   constructor(private readonly find: typeof findBlockMagics = findBlockMagics) {}
 
-  scan(data: CompressedBytes, exhausted: boolean): void {
-    const to = exhausted ? data.end : data.end - MAGIC_SPAN;
+  /** Looks for block starts in what was read, up to `limit` (bytes): never further than needed. */
+  scan(data: CompressedBytes, exhausted: boolean, limit: number): void {
+    const to = Math.min(limit, exhausted ? data.end : data.end - MAGIC_SPAN);
     const from = Math.max(this.scanned, data.start);
     if (to <= from) return;
     const found = new Set<number>();
@@ -187,7 +188,13 @@ export function makeBzip2Decoder(options: Bzip2Options = {}): MemberDecoder {
         const chunk = await reader.next();
         if (!chunk) exhausted = true;
         else data.push(chunk);
-        ahead?.scan(data, exhausted);
+        ahead?.scan(data, exhausted, (next >>> 3) + BZIP2_READ_AHEAD);
+      };
+      /** Whether the block magic starts at bit `at`. */
+      const blockFollows = async (at: number) => {
+        while (!exhausted && data.end - (at >>> 3) < MAGIC_SPAN) await readMore();
+        const bytes = Buffer.from(data.copy(at >>> 3, Math.min(data.end, (at >>> 3) + MAGIC_SPAN)).buffer);
+        return findBlockMagics(bytes, 0, 1).includes(at & 7);
       };
       for (;;) {
         if (ahead) {
@@ -229,10 +236,11 @@ export function makeBzip2Decoder(options: Bzip2Options = {}): MemberDecoder {
         }
         crc = bz.bzCombinedCrc() >>> 0;
         data.dropBefore(next >>> 3);
-        // More than one block: worth finding the rest ahead, when there are threads to decode them.
-        if (!ahead && bzip2WorkerCount() > 0) {
+        // Another block follows: worth finding the rest ahead, when there are threads to decode
+        // them. (Not for a one-block member: what follows it is another member's business.)
+        if (!ahead && bzip2WorkerCount() > 0 && (await blockFollows(next))) {
           ahead = new BlocksAhead(options.findMagics);
-          ahead.scan(data, exhausted);
+          ahead.scan(data, exhausted, (next >>> 3) + BZIP2_READ_AHEAD);
         }
       }
       // The stream ended on a byte boundary; the rest belongs to what follows.
