@@ -39,9 +39,13 @@ const USAGE: Record<string, string> = {
   main: `Usage: cpiox <command> [options]
 
 Commands:
-  extract ARCHIVE|- -C DIR   unpack an initramfs into DIR, as the kernel would
+  extract ARCHIVE|- [PATTERN...] -C DIR
+                             unpack an initramfs into DIR, as the kernel would
                              (ARCHIVE may be a file, - for stdin, or an http(s):// URL)
-  list ARCHIVE|-             list the entries
+  extract ARCHIVE|- PATTERN... -O
+                             the selected files' data to standard output
+  list ARCHIVE|- [PATTERN...]
+                             list the entries
   examine ARCHIVE|-          one row per member (plain archive or compressed stream)
   verify ARCHIVE|-           check an image against a policy without extracting it
                              (exit 0 pass, 1 policy violated, 2 malformed or unreadable)
@@ -51,9 +55,17 @@ Commands:
 
 Run 'cpiox <command> --help' for the options of a command, 'cpiox --version' for the version.
 Exit status: 0 clean, 1 finished with warnings, 2 error.`,
-  extract: `Usage: cpiox extract ARCHIVE|- -C DIR [options]
+  extract: `Usage: cpiox extract ARCHIVE|- [PATTERN...] -C DIR [options]
+       cpiox extract ARCHIVE|- [PATTERN...] -O [options]
 
+PATTERNs are shell globs on the entry's path without a leading "./" or "/" (* and ? within a
+component, ** across components, [..], {a,b}); a directory that matches brings its contents.
   -C, --directory DIR   extraction root (created if missing); nothing outside it is touched
+  -O, --to-stdout       write the selected regular files' data to standard output instead;
+                        nothing is written to disk
+  --exclude PATTERN     leave out what matches (a directory takes its contents); repeatable
+  --strip-components N  remove N leading components from each name; entries left with
+                        none are skipped
   --make-parents        create missing parent directories (the kernel skips such entries)
   --same-owner          set owners and groups from the archive (the default as root;
                         without root each one that differs is reported once)
@@ -72,8 +84,10 @@ Exit status: 0 clean, 1 finished with warnings, 2 error.`,
 ${COMMON_HELP}
   -q, --quiet           no summary line
   -h, --help            this help`,
-  list: `Usage: cpiox list ARCHIVE|- [options]
+  list: `Usage: cpiox list ARCHIVE|- [PATTERN...] [options]
 
+PATTERNs select entries as for extract (shell globs on the path; a directory brings its contents).
+  --exclude PATTERN     leave out what matches; repeatable
   -v, --verbose         ls -l style lines ("@" after the mode: the entry carries xattrs)
   --xattrs              print each entry's xattrs under it (text when printable, else 0xHEX)
   --json                one JSON object per entry per line (xattrs as hex)
@@ -154,12 +168,13 @@ const SOURCE_OPTIONS = {
 const COMMON = { ...SOURCE_OPTIONS, strict: { type: "boolean" } } as const;
 
 const OPTIONS = {
-  extract: { ...COMMON, directory: { type: "string", short: "C" }, "make-parents": { type: "boolean" },
+  extract: { ...COMMON, directory: { type: "string", short: "C" }, "to-stdout": { type: "boolean", short: "O" },
+    exclude: { type: "string", multiple: true }, "strip-components": { type: "string" }, "make-parents": { type: "boolean" },
     "no-same-owner": { type: "boolean" }, "same-owner": { type: "boolean" }, replace: { type: "boolean" }, resolver: { type: "string" }, "no-xattrs": { type: "boolean" },
     atomic: { type: "boolean" }, verify: { type: "string" }, "ima-cert": { type: "string", multiple: true } },
   verify: { ...SOURCE_OPTIONS, policy: { type: "string" }, "ima-cert": { type: "string", multiple: true },
     manifest: { type: "string" }, against: { type: "string" }, json: { type: "boolean" } },
-  list: { ...COMMON, verbose: { type: "boolean", short: "v" }, json: { type: "boolean" }, xattrs: { type: "boolean" } },
+  list: { ...COMMON, exclude: { type: "string", multiple: true }, verbose: { type: "boolean", short: "v" }, json: { type: "boolean" }, xattrs: { type: "boolean" } },
   examine: { ...COMMON, json: { type: "boolean" } },
   create: { quiet: { type: "boolean", short: "q" }, help: { type: "boolean", short: "h" },
     directory: { type: "string", short: "C" }, output: { type: "string", short: "o" }, list: { type: "string" },
@@ -178,7 +193,8 @@ const CONFLICTS: Partial<Record<Command, [string, string][]>> = {
   verify: [["json", "quiet"], ["progress", "no-progress"]],
   examine: [["json", "quiet"], ["progress", "no-progress"]],
   bench: [["json", "quiet"]],
-  extract: [["progress", "no-progress"], ["same-owner", "no-same-owner"]],
+  extract: [["progress", "no-progress"], ["same-owner", "no-same-owner"], ["to-stdout", "directory"], ["to-stdout", "atomic"],
+    ["to-stdout", "verify"], ["to-stdout", "strip-components"]],
 };
 
 /** Exit status when standard output is closed under us (as for a process killed by SIGPIPE). */
@@ -263,8 +279,12 @@ export async function main(argv: string[], out = process.stdout, err = process.s
   try {
     if (cmd === "create") return await runCreate(v, positionals, out);
     if (cmd === "bench") return await runBench(v, positionals, out, err);
-    if (positionals.length !== 1) throw new UsageError("expected exactly one ARCHIVE (a file, - for standard input, or a URL)");
-    const source = positionals[0];
+    // extract and list take PATTERNs after the archive; the others exactly one archive.
+    const takesPatterns = cmd === "extract" || cmd === "list";
+    if (positionals.length < 1 || (!takesPatterns && positionals.length > 1)) {
+      throw new UsageError(`expected exactly one ARCHIVE (a file, - for standard input, or a URL)${takesPatterns ? ", then any PATTERNs" : ""}`);
+    }
+    const [source, ...patterns] = positionals;
     let warnings = 0;
     const limits = {
       maxSize: parseSize(v["max-size"], "--max-size"), maxRatio: parseSize(v["max-ratio"], "--max-ratio"),
@@ -286,6 +306,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
       },
       strict: Boolean(v.strict), keepMetadataFiles: Boolean(v["keep-metadata-files"]), ...limits,
       sha256: v.sha256 as string | undefined, sha512: v.sha512 as string | undefined, progress,
+      patterns, exclude: v.exclude as string[] | undefined,
     };
     if (cmd === "extract") {
       await runExtract(source, v, common, out);
@@ -312,7 +333,14 @@ export async function main(argv: string[], out = process.stdout, err = process.s
 }
 
 async function runExtract(source: string, v: Values, common: ExtractCommon, out: NodeJS.WritableStream): Promise<void> {
-  if (typeof v.directory !== "string") throw new UsageError("-C DIR is required");
+  if (v["to-stdout"]) {
+    const { extractToStream } = await import("./extract/to-stream.js");
+    await extractToStream(source, out, common);
+    return;
+  }
+  if (typeof v.directory !== "string") throw new UsageError("-C DIR is required (or -O, --to-stdout, for the data on standard output)");
+  const strip = v["strip-components"] === undefined ? undefined : Number(v["strip-components"]);
+  if (strip !== undefined && (!Number.isInteger(strip) || strip < 0)) throw new UsageError("--strip-components takes a whole number");
   if (v["ima-cert"] && v.verify === undefined) throw new UsageError("--ima-cert needs --verify POLICY");
   if (v.replace && !v.atomic) throw new UsageError("--replace needs --atomic");
   const resolver = (v.resolver ?? "auto") as string;
@@ -327,6 +355,7 @@ async function runExtract(source: string, v: Values, common: ExtractCommon, out:
     replace: Boolean(v.replace),
     verify: v.verify as string | undefined,
     imaCerts: v["ima-cert"] as string[] | undefined,
+    stripComponents: strip,
   });
   if (!v.quiet) {
     out.write(`extracted ${r.entries} entries (${r.files} files, ${r.bytes} bytes) from ${r.members.length} member(s) into ${v.directory}\n`);

@@ -1,12 +1,17 @@
 // Public API (re-exports only).
 export { extract } from "./extract/run.js";
+export { extractToStream } from "./extract/to-stream.js";
+export type { ToStreamResult } from "./extract/to-stream.js";
+export { bench } from "./bench/index.js";
+export type { BenchOptions, BenchReport } from "./bench/index.js";
 export { list, examine } from "./list/list.js";
 export { entries } from "./list/entries.js";
 export { create } from "./create/index.js";
 export type { CreateOptions, XattrEncoding, CreateCompression } from "./create/index.js";
 export type { ExtractResult } from "./extract/run.js";
 export type { ExamineResult } from "./list/list.js";
-export type { ExtractOptions, ListOptions, ExamineOptions, CommonOptions } from "./options.js";
+export type { ExtractOptions, ListOptions, ExamineOptions, CommonOptions, ToStreamOptions } from "./options.js";
+export type { SelectOptions } from "./select/selection.js";
 export { CpioxError, ErrorCodes, WarningCodes } from "./errors.js";
 export type { ErrorCode, Warning, WarningCode, WarnHandler } from "./errors.js";
 export type { Entry, EntryType, Xattr } from "./entries.js";

@@ -4,6 +4,8 @@ import type { ResolverKind } from "./extract/resolver.js";
 import type { HttpOptions } from "./input/http.js";
 import type { ProgressLine } from "./input/progress.js";
 import type { Policy } from "./verify/policy.js";
+import type { SelectOptions } from "./select/selection.js";
+import type { Entry } from "./entries.js";
 
 export interface CommonOptions {
   /** Receives every warning (skipped entries, kernel quirks, privilege limits). */
@@ -29,7 +31,7 @@ export interface CommonOptions {
   maxRatio?: number;
 }
 
-export interface ExtractOptions extends CommonOptions {
+export interface ExtractOptions extends CommonOptions, SelectOptions {
   /** The extraction root (created if missing). Nothing outside it is ever touched. */
   cwd: string;
   /** Create missing parent directories (mode 0755) instead of skipping the entry like the kernel. */
@@ -61,9 +63,20 @@ export interface ExtractOptions extends CommonOptions {
   verify?: string | Policy;
   /** With `verify`: certificates or public keys for IMA signatures. */
   imaCerts?: string[];
+  /** Remove this many leading path components from each name; entries left with none are skipped. */
+  stripComponents?: number;
+  /** Called with each selected entry (after stripping); false skips it (its data is not read). */
+  filter?(entry: Entry): boolean;
+  /** Called with each entry that is extracted, before its object is created. */
+  onentry?(entry: Entry): void;
 }
 
-export type ListOptions = CommonOptions;
+/** extractToStream(): the selected regular files' data, in archive order, to a writable stream. */
+export interface ToStreamOptions extends CommonOptions, SelectOptions {
+  filter?(entry: Entry): boolean;
+}
+
+export interface ListOptions extends CommonOptions, SelectOptions {}
 export type ExamineOptions = CommonOptions;
 
 export function isPrivileged(): boolean {

@@ -10,6 +10,7 @@ import type { Source } from "../input/sources.js";
 import { openSource, showMember } from "../input/open.js";
 import { readArchive, type ArchiveEvents, type MemberInfo } from "../members/splitter.js";
 import { isPrivileged, type ExtractOptions } from "../options.js";
+import { EntryGate } from "../select/gate.js";
 
 export interface ExtractResult {
   members: MemberInfo[];
@@ -56,7 +57,9 @@ async function extractInto(source: Source, options: ExtractOptions, root: string
     xattrs: options.xattrs ?? true,
   }, rootFd);
   let entries = 0;
-  const events: ArchiveEvents = {
+  // Selection, filter and --strip-components: what the sink sees (the verifier sees everything).
+  const gate = new EntryGate(options);
+  const events: ArchiveEvents = gate.open ? {
     warn,
     entry(e) {
       if (e.type !== "trailer") entries++;
@@ -64,6 +67,20 @@ async function extractInto(source: Source, options: ExtractOptions, root: string
     },
     metadata: (target, xattrs) => sink.metadata(target, xattrs),
     xattrList: (paths, from) => sink.xattrList(paths, from),
+    memberStart: showMember(options),
+  } : {
+    warn,
+    entry(e) {
+      const admitted = gate.admit(e);
+      if (!admitted) return null;
+      if (admitted.type !== "trailer") entries++;
+      return sink.entry(admitted);
+    },
+    metadata(target, xattrs) {
+      const admitted = gate.admitted(target);
+      if (admitted) sink.metadata(admitted, xattrs);
+    },
+    xattrList: (paths, from) => sink.xattrList(gate.listedPaths(paths), from),
     memberStart: showMember(options),
   };
   // The verify code loads only when asked for: most extractions do not pay for it.
@@ -78,6 +95,7 @@ async function extractInto(source: Source, options: ExtractOptions, root: string
       throw e;
     });
     verifier?.refuseIfFailed();
+    for (const w of gate.unmatchedWarnings()) warn(w);
     return { members: summary.members, entries, files: sink.files, bytes: sink.bytes,
       warnings: counter.warnings, resolver: sink.resolverKind };
   } finally {

@@ -8,6 +8,7 @@ import { openSource, showMember } from "../input/open.js";
 import { PullQueue } from "../input/pull-queue.js";
 import { readArchive } from "../members/splitter.js";
 import type { ListOptions } from "../options.js";
+import { Selection, unmatchedWarning } from "../select/selection.js";
 
 /** A name as the key .xattr-list paths are matched by (components joined, "." dropped). */
 function normalizedPath(name: Uint8Array): string {
@@ -23,6 +24,7 @@ const HOLD_BACK = 2;
  */
 export async function* entries(source: Source, options: ListOptions = {}): AsyncGenerator<Entry> {
   const { warn } = counted(options);
+  const selection = new Selection(options);
   const input = await openSource(source, options, warn);
   const queue = new PullQueue<Entry>({ highWater: HOLD_BACK + 1, holdBack: HOLD_BACK });
   // What a .xattr-list names, by normalized path: shown on the entries that follow it (and on
@@ -39,7 +41,7 @@ export async function* entries(source: Source, options: ListOptions = {}): Async
   const run = readArchive(input.chunks, {
     warn,
     entry(e) {
-      if (e.type === "trailer") return null;
+      if (e.type === "trailer" || !selection.selects(e.name)) return null;
       attachListed(e);
       queue.push(e);
       return null;
@@ -53,7 +55,10 @@ export async function* entries(source: Source, options: ListOptions = {}): Async
       for (const e of queue.pending) attachListed(e);
     },
     drain: () => queue.waitForRoom(),
-  }, options).then(() => queue.end(), (e) => queue.fail(e));
+  }, options).then(() => {
+    for (const pattern of selection.unmatched()) warn(unmatchedWarning(pattern));
+    queue.end();
+  }, (e) => queue.fail(e));
   try {
     for await (const batch of queue.batches()) yield* batch;
   } finally {

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { CpioxError } from "../errors.js";
 import { isRuleCode, RULE_CODES, Rules, type RuleCode, type Severity } from "./rules.js";
-import { compileGlob, type Glob } from "./glob.js";
+import { compileGlob, type Glob } from "../select/glob.js";
 
 export const POLICY_VERSION = 1;
 

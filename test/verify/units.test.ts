@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { appraise, parseIma, signedDigest } from "../../src/verify/ima.js";
 import { ecdsaVerifyDigest, parseDerSignature } from "../../src/verify/ecdsa.js";
 import { keyId, loadImaKeys } from "../../src/verify/keys.js";
-import { compileGlob } from "../../src/verify/glob.js";
+import { compileGlob } from "../../src/select/glob.js";
 import { sh } from "../helpers/sh.js";
 import { tempDir } from "../helpers/tmp.js";
 
