@@ -66,6 +66,7 @@ component, ** across components, [..], {a,b}); a directory that matches brings i
   --exclude PATTERN     leave out what matches (a directory takes its contents); repeatable
   --strip-components N  remove N leading components from each name; entries left with
                         none are skipped
+  -P, --member N[,M...] only the entries of these members (from 0, as examine numbers them)
   --make-parents        create missing parent directories (the kernel skips such entries)
   --same-owner          set owners and groups from the archive (the default as root;
                         without root each one that differs is reported once)
@@ -88,6 +89,7 @@ ${COMMON_HELP}
 
 PATTERNs select entries as for extract (shell globs on the path; a directory brings its contents).
   --exclude PATTERN     leave out what matches; repeatable
+  -P, --member N[,M...] only the entries of these members (from 0, as examine numbers them)
   -v, --verbose         ls -l style lines ("@" after the mode: the entry carries xattrs)
   --xattrs              print each entry's xattrs under it (text when printable, else 0xHEX)
   --json                one JSON object per entry per line (xattrs as hex)
@@ -112,6 +114,7 @@ ${COMMON_HELP}
   verify: `Usage: cpiox verify ARCHIVE|- [options]
 
   --policy POLICY       default (the default), strict, or a policy JSON file
+  -P, --member N[,M...] check only the entries of these members (the digests cover all)
   --ima-cert FILE       a certificate or public key (PEM or DER) to check IMA
                         signatures with; repeatable
   --manifest FILE       write the image's manifest (one line per path) to FILE
@@ -169,12 +172,12 @@ const COMMON = { ...SOURCE_OPTIONS, strict: { type: "boolean" } } as const;
 
 const OPTIONS = {
   extract: { ...COMMON, directory: { type: "string", short: "C" }, "to-stdout": { type: "boolean", short: "O" },
-    exclude: { type: "string", multiple: true }, "strip-components": { type: "string" }, "make-parents": { type: "boolean" },
+    exclude: { type: "string", multiple: true }, "strip-components": { type: "string" }, member: { type: "string", short: "P", multiple: true }, "make-parents": { type: "boolean" },
     "no-same-owner": { type: "boolean" }, "same-owner": { type: "boolean" }, replace: { type: "boolean" }, resolver: { type: "string" }, "no-xattrs": { type: "boolean" },
     atomic: { type: "boolean" }, verify: { type: "string" }, "ima-cert": { type: "string", multiple: true } },
-  verify: { ...SOURCE_OPTIONS, policy: { type: "string" }, "ima-cert": { type: "string", multiple: true },
+  verify: { ...SOURCE_OPTIONS, member: { type: "string", short: "P", multiple: true }, policy: { type: "string" }, "ima-cert": { type: "string", multiple: true },
     manifest: { type: "string" }, against: { type: "string" }, json: { type: "boolean" } },
-  list: { ...COMMON, exclude: { type: "string", multiple: true }, verbose: { type: "boolean", short: "v" }, json: { type: "boolean" }, xattrs: { type: "boolean" } },
+  list: { ...COMMON, exclude: { type: "string", multiple: true }, member: { type: "string", short: "P", multiple: true }, verbose: { type: "boolean", short: "v" }, json: { type: "boolean" }, xattrs: { type: "boolean" } },
   examine: { ...COMMON, json: { type: "boolean" } },
   create: { quiet: { type: "boolean", short: "q" }, help: { type: "boolean", short: "h" },
     directory: { type: "string", short: "C" }, output: { type: "string", short: "o" }, list: { type: "string" },
@@ -306,7 +309,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
       },
       strict: Boolean(v.strict), keepMetadataFiles: Boolean(v["keep-metadata-files"]), ...limits,
       sha256: v.sha256 as string | undefined, sha512: v.sha512 as string | undefined, progress,
-      patterns, exclude: v.exclude as string[] | undefined,
+      patterns, exclude: v.exclude as string[] | undefined, members: parseMembers(v.member),
     };
     if (cmd === "extract") {
       await runExtract(source, v, common, out);
@@ -396,6 +399,17 @@ async function runVerify(source: string, v: Values, common: VerifyOptions, out: 
   common.progress?.clear();
   if (!v.quiet) out.write(v.json ? `${JSON.stringify(report, null, 2)}\n` : summarize(report));
   return exitCode(report);
+}
+
+/** --member N[,M...] (repeatable): member indexes from 0, as examine numbers them. */
+function parseMembers(values: string | boolean | string[] | undefined): number[] | undefined {
+  if (values === undefined || typeof values === "boolean") return undefined;
+  const out: number[] = [];
+  for (const text of ([] as string[]).concat(values).flatMap((v) => v.split(","))) {
+    if (!/^\d+$/.test(text.trim())) throw new UsageError(`--member takes member numbers from 0 (as examine shows them), comma-separated, not ${JSON.stringify(text)}`);
+    out.push(Number(text.trim()));
+  }
+  return out;
 }
 
 const SUFFIX: Record<string, number> = { "": 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };

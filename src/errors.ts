@@ -57,7 +57,7 @@ export const WarningCodes = {
   CPIOX_METADATA_UNSUPPORTED: "METADATA!!! records of another version or type: ignored, as the kernel patch does",
   CPIOX_METADATA_ORPHAN: "a METADATA!!! file with no entry before it to apply to",
   CPIOX_XATTR_LIST_MISSING: "a .xattr-list names a path that does not exist in the tree",
-  CPIOX_PATTERN_UNMATCHED: "a PATTERN given to extract or list matched no entry (bsdtar: \"Not found in archive\")",
+  CPIOX_PATTERN_UNMATCHED: "a PATTERN given to extract or list matched no entry (bsdtar: \"Not found in archive\"), or a --member the image lacks",
   CPIOX_CLEANUP_FAILED: "--atomic --replace: the old tree could not be removed completely after the swap",
   CPIOX_HTTP_RETRY: "an HTTP read failed or stalled and is retried from the next unread byte",
   CPIOX_GZIP_CRC: "gzip CRC32 or size trailer does not match (the kernel does not check it)",

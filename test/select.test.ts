@@ -159,3 +159,37 @@ describe("the library: patterns, filter, onentry, extractToStream", () => {
     expect(s.unmatched()).toEqual([]);
   });
 });
+
+describe("--member (-P): working per member", () => {
+  let multi = "", early = "", main = "";
+  beforeAll(() => {
+    const dir = tempDir("cpiox-members-");
+    // An uncompressed early member (microcode, as mkinitramfs writes it) and a gzip main member.
+    execFileSync("bash", ["-c", `mkdir -p e/kernel/x86/microcode && echo ucode > e/kernel/x86/microcode/GenuineIntel.bin &&
+      (cd e && find kernel | cpio --quiet -o -H newc) > early.cpio && gzip -n -c ${img} > main.gz && cat early.cpio main.gz > multi.img`], { cwd: dir });
+    multi = join(dir, "multi.img");
+    early = join(dir, "early.cpio");
+    main = join(dir, "main.gz");
+  });
+
+  it("list -P N lists that member's entries, as cpio -t of the member alone", () => {
+    expect(cpiox("list", multi, "-P", "0").stdout).toBe(execFileSync("bash", ["-c", `cpio -t --quiet < ${early}`], { encoding: "latin1" }));
+    expect(cpiox("list", multi, "--member", "1").stdout).toBe(execFileSync("bash", ["-c", `gzip -dc ${main} | cpio -t --quiet`], { encoding: "latin1" }));
+    expect(cpiox("list", multi, "-P", "1,0").stdout.split("\n").length).toBe(cpiox("list", multi).stdout.split("\n").length);
+  });
+
+  it("extract -P 1 builds the main member's tree alone (bsdtar of that member)", () => {
+    const a = tempDir(), b = tempDir();
+    expect(cpiox("extract", multi, "-P", "1", "-C", a).status).toBe(0);
+    execFileSync("bsdtar", ["-xpf", main, "-C", b]);
+    expect(snapshot(a)).toEqual(snapshot(b));
+  });
+
+  it("verify -P checks only those members' entries; a member the image lacks is a warning; a bad number a usage error", () => {
+    expect(cpiox("verify", multi, "-P", "0").stdout).toMatch(/entries 4: 1 files/);
+    const r = cpiox("list", multi, "-P", "0,5");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/CPIOX_PATTERN_UNMATCHED: member 5: the image has no such member/);
+    expect(cpiox("list", multi, "-P", "one").status).toBe(2);
+  });
+});

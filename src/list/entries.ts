@@ -41,7 +41,7 @@ export async function* entries(source: Source, options: ListOptions = {}): Async
   const run = readArchive(input.chunks, {
     warn,
     entry(e) {
-      if (e.type === "trailer" || !selection.selects(e.name)) return null;
+      if (e.type === "trailer" || !selection.selects(e.name, e.member)) return null;
       attachListed(e);
       queue.push(e);
       return null;

@@ -32,7 +32,7 @@ export class EntryGate {
   /** The entry as the sink should see it, or null when it is left out. Trailers always pass. */
   admit(e: Entry): Entry | null {
     if (e.type === "trailer") return e;
-    if (!this.selection.selects(e.name)) return null;
+    if (!this.selection.selects(e.name, e.member)) return null;
     let out = e;
     if (this.strip) {
       const name = stripComponents(e.name, this.strip);

@@ -11,6 +11,8 @@ export interface SelectOptions {
   patterns?: string[];
   /** Entries whose path, or one of whose parent directories, matches one of these are left out. */
   exclude?: string[];
+  /** Only entries of these members (their indexes, from 0, as `examine` numbers them). */
+  members?: number[];
 }
 
 /** The path patterns see: components joined by "/", without "./" or a leading "/"; the root is ".". */
@@ -27,8 +29,14 @@ function prefixes(path: string): string[] {
 export class Selection {
   private readonly include: { pattern: string; glob: Glob; matched: boolean }[];
   private readonly exclude: Glob[];
+  private readonly members: Set<number> | null;
+  private readonly membersSeen = new Set<number>();
 
   constructor(opts: SelectOptions) {
+    for (const m of opts.members ?? []) {
+      if (!Number.isInteger(m) || m < 0) throw new CpioxError("CPIOX_BAD_ARGUMENT", `a member is a whole number from 0, not ${m}`);
+    }
+    this.members = opts.members?.length ? new Set(opts.members) : null;
     const compile = (p: string) => compileGlob(p, "pattern", "CPIOX_BAD_ARGUMENT");
     this.include = (opts.patterns ?? []).map((pattern) => ({ pattern, glob: compile(pattern), matched: false }));
     this.exclude = (opts.exclude ?? []).map(compile);
@@ -36,11 +44,16 @@ export class Selection {
 
   /** Whether anything is left out at all. */
   get active(): boolean {
-    return this.include.length > 0 || this.exclude.length > 0;
+    return this.include.length > 0 || this.exclude.length > 0 || this.members !== null;
   }
 
-  selects(name: Uint8Array): boolean {
+  /** Whether an entry (its name, and the member holding it) is selected. */
+  selects(name: Uint8Array, member?: number): boolean {
     if (!this.active) return true;
+    if (this.members && member !== undefined) {
+      this.membersSeen.add(member);
+      if (!this.members.has(member)) return false;
+    }
     const paths = prefixes(selectionPath(name));
     if (this.exclude.some((glob) => paths.some((p) => glob(p)))) return false;
     if (!this.include.length) return true;
@@ -51,15 +64,17 @@ export class Selection {
     return selected;
   }
 
-  /** Patterns that selected nothing (bsdtar: "Not found in archive"). */
+  /** Patterns that selected nothing (bsdtar: "Not found in archive"), and members the image lacks. */
   unmatched(): string[] {
-    return this.include.filter((i) => !i.matched).map((i) => i.pattern);
+    const missing = [...(this.members ?? [])].filter((m) => !this.membersSeen.has(m)).map((m) => `member ${m}`);
+    return [...this.include.filter((i) => !i.matched).map((i) => i.pattern), ...missing];
   }
 }
 
 /** The warning for a pattern that selected nothing (bsdtar: "Not found in archive"). */
 export function unmatchedWarning(pattern: string): Warning {
-  return { code: "CPIOX_PATTERN_UNMATCHED", message: `${JSON.stringify(pattern)} matched no entry in the archive` };
+  const member = /^member \d+$/.test(pattern);
+  return { code: "CPIOX_PATTERN_UNMATCHED", message: member ? `${pattern}: the image has no such member (or no entries in it)` : `${JSON.stringify(pattern)} matched no entry in the archive` };
 }
 
 /**

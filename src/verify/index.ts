@@ -21,6 +21,8 @@ export interface VerifyOptions extends Omit<CommonOptions, "strict"> {
   against?: string | Map<string, ManifestRow>;
   /** Also return the image's manifest (one line per path; costs a line of memory per path). */
   manifest?: boolean;
+  /** Check only the entries of these members (indexes from 0); the image's digests still cover it all. */
+  members?: number[];
 }
 
 export interface VerifyResult {
@@ -55,8 +57,12 @@ export async function verify(source: Source, options: VerifyOptions = {}): Promi
   try {
     const input = await openSource(source, options, events.warn, image);
     const seen: MemberInfo[] = [];
+    // --member: the checks see only those members' entries (trailers always, for hard links).
+    const only = options.members?.length ? new Set(options.members) : null;
     const summary = await readArchive(input.chunks, {
       ...events,
+      entry: (e) => (only && e.type !== "trailer" && !only.has(e.member) ? null : events.entry(e)),
+      metadata: (target, xattrs, from) => { if (!only || only.has(target.member)) events.metadata(target, xattrs, from); },
       memberStart: (m) => { seen.push(m); events.memberStart(m); showMember(options)(m); },
     }, options).catch((e: unknown) => {
       members = seen;
