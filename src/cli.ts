@@ -7,7 +7,7 @@ import type { CreateFormat } from "./create/encode.js";
 import { CpioxError, describeWhere, fsError, type Warning } from "./errors.js";
 import { installSignalCleanup } from "./process/cleanup.js";
 import type { ExtractOptions } from "./options.js";
-import { entryJson, longLine, membersTable, xattrLines } from "./cli/format.js";
+import { entryJson, humanSize, longLine, memberCounts, membersTable, xattrLines } from "./cli/format.js";
 import { ProgressLine } from "./input/progress.js";
 import type { VerifyOptions } from "./verify/index.js";
 
@@ -146,6 +146,10 @@ to a tmpfs, and compares every tree with the kernel's, field by field.
 Exit status: 0 cpiox's tree equals the kernel's (or no kernel was booted), 1 it differs, 2 error.`,
   examine: `Usage: cpiox examine ARCHIVE|- [options]
 
+One row per member: offsets, kind, sizes (KiB/MiB/GiB), the compression ratio, entries, xattr
+encodings and what the container header says.
+  -b, --bytes           exact sizes in bytes
+  --count               entries per member, and the total
   --json                one JSON object with the members
 ${COMMON_HELP}
   -q, --quiet           print nothing but warnings and errors
@@ -178,7 +182,7 @@ const OPTIONS = {
   verify: { ...SOURCE_OPTIONS, member: { type: "string", short: "P", multiple: true }, policy: { type: "string" }, "ima-cert": { type: "string", multiple: true },
     manifest: { type: "string" }, against: { type: "string" }, json: { type: "boolean" } },
   list: { ...COMMON, exclude: { type: "string", multiple: true }, member: { type: "string", short: "P", multiple: true }, verbose: { type: "boolean", short: "v" }, json: { type: "boolean" }, xattrs: { type: "boolean" } },
-  examine: { ...COMMON, json: { type: "boolean" } },
+  examine: { ...COMMON, json: { type: "boolean" }, bytes: { type: "boolean", short: "b" }, count: { type: "boolean" } },
   create: { quiet: { type: "boolean", short: "q" }, help: { type: "boolean", short: "h" },
     directory: { type: "string", short: "C" }, output: { type: "string", short: "o" }, list: { type: "string" },
     format: { type: "string" }, xattrs: { type: "string" }, compress: { type: "string" } },
@@ -194,7 +198,7 @@ type Values = Record<string, string | boolean | string[] | undefined>;
 const CONFLICTS: Partial<Record<Command, [string, string][]>> = {
   list: [["json", "verbose"], ["json", "xattrs"], ["quiet", "json"], ["quiet", "verbose"], ["quiet", "xattrs"], ["progress", "no-progress"]],
   verify: [["json", "quiet"], ["progress", "no-progress"]],
-  examine: [["json", "quiet"], ["progress", "no-progress"]],
+  examine: [["json", "quiet"], ["progress", "no-progress"], ["json", "count"], ["json", "bytes"], ["count", "bytes"]],
   bench: [["json", "quiet"]],
   extract: [["progress", "no-progress"], ["same-owner", "no-same-owner"], ["to-stdout", "directory"], ["to-stdout", "atomic"],
     ["to-stdout", "verify"], ["to-stdout", "strip-components"]],
@@ -322,7 +326,8 @@ export async function main(argv: string[], out = process.stdout, err = process.s
       const { examine } = await import("./list/list.js");
       const r = await examine(source, common);
       if (!v.quiet) {
-        out.write(v.json ? JSON.stringify(r) + "\n" : `${membersTable(r.members)}\n${r.size} bytes, ${r.members.length} member(s)\n`);
+        const size = v.bytes ? `${r.size} bytes` : `${humanSize(r.size)} (${r.size} bytes)`;
+        out.write(v.json ? JSON.stringify(r) + "\n" : v.count ? `${memberCounts(r.members)}\n` : `${membersTable(r.members, Boolean(v.bytes))}\n${size}, ${r.members.length} member(s)\n`);
       }
     }
     progress?.clear();

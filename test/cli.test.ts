@@ -84,10 +84,16 @@ describe("cpiox CLI", () => {
 
   it("examine prints one row per member; --json one object", () => {
     const f = sampleFile();
-    const r = cpiox(["examine", f]);
+    const r = cpiox(["examine", "-b", f]);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^0 +0 +\d+ +cpio +\d+ +\d+ +2  -$/m);
-    expect(r.stdout).toMatch(/^1 +\d+ +\d+ +gzip +\d+ +\d+ +9  - +flags=0x0 /m);
+    expect(r.stdout).toMatch(/^0 +0 +\d+ +cpio +\d+ +\d+ +- +2  -$/m);
+    expect(r.stdout).toMatch(/^1 +\d+ +\d+ +gzip +\d+ +\d+ +\d+\.\d\dx +9  - +flags=0x0 /m);
+    expect(r.stdout).toMatch(new RegExp(`^${sample.length} bytes, 2 member\\(s\\)$`, "m"));
+    // By default sizes are for people, with the exact total after them.
+    const human = cpiox(["examine", f]).stdout;
+    expect(human).toMatch(/^0 +0 +\d+ +cpio +\d+ B +\d+ B +- +2  -$/m);
+    expect(human).toMatch(new RegExp(`\\(${sample.length} bytes\\), 2 member\\(s\\)$`, "m"));
+    expect(cpiox(["examine", "--count", f]).stdout).toBe("member 0 (cpio): 2 entries\nmember 1 (gzip): 9 entries\ntotal: 11 entries in 2 member(s)\n");
     const j = JSON.parse(cpiox(["examine", "--json", f]).stdout);
     expect(j.members.map((m: { kind: string }) => m.kind)).toEqual(["cpio", "gzip"]);
     expect(j.size).toBe(sample.length);

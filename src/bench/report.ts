@@ -2,12 +2,11 @@
 // with min/max whiskers.
 import type { BenchReport, Timing } from "./index.js";
 import type { PathDifference } from "./compare.js";
+import { humanSize } from "../cli/format.js";
 
 /** Differing paths a peer's text report shows (the JSON lists up to PATHS_LISTED_MAX). */
 export const PEER_PATHS_SHOWN = 10;
 
-/** Bytes for people: KiB below a MiB. */
-export const size = (bytes: number) => (bytes < 2 ** 20 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`);
 const secs = (s: number | undefined) => (s === undefined ? "-" : `${s.toFixed(3)} s`);
 const shown = (v: unknown) => (v === null || v === undefined ? "none" : typeof v === "object" ? JSON.stringify(v) : String(v));
 
@@ -21,7 +20,7 @@ function differenceLines(differences: PathDifference[], notListed: number, inden
 
 export function formatBench(r: BenchReport): string {
   const out: string[] = [];
-  out.push(`image: ${r.image.path}, ${size(r.image.bytes)}, members: ${r.image.members.map((m) => m.kind).join(" + ") || "none"}`);
+  out.push(`image: ${r.image.path}, ${humanSize(r.image.bytes)}, members: ${r.image.members.map((m) => m.kind).join(" + ") || "none"}`);
   const k = r.kernel;
   if (k.mode === "none") out.push(`kernel: not booted (${k.reason})`);
   else {
@@ -86,7 +85,7 @@ export function benchChart(r: BenchReport): string {
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="13">`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
-    `<text x="12" y="22" font-size="15" font-weight="bold">${esc(`Unpacking ${r.image.path.split("/").pop()} (${size(r.image.bytes)}, ${r.image.members.map((m) => m.kind).join(" + ")})`)}</text>`,
+    `<text x="12" y="22" font-size="15" font-weight="bold">${esc(`Unpacking ${r.image.path.split("/").pop()} (${humanSize(r.image.bytes)}, ${r.image.members.map((m) => m.kind).join(" + ")})`)}</text>`,
     `<text x="12" y="42" fill="#555">${esc(`median of ${bars[0]?.t.runs.length ?? 0} runs, whiskers min to max, seconds; shorter is faster`)}</text>`,
   ];
   // Grid lines at round values.

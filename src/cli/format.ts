@@ -61,15 +61,36 @@ export function entryJson(e: Entry): Record<string, unknown> {
   };
 }
 
-export function membersTable(members: MemberInfo[]): string {
-  const rows = [["#", "start", "end", "kind", "compressed", "uncompressed", "entries", "xattrs", "container"]];
+/** A size for people: bytes below 1 KiB, else KiB/MiB/GiB/TiB with one decimal. */
+export function humanSize(bytes: number): string {
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  if (bytes < 1024) return `${bytes} B`;
+  let v = bytes / 1024, u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v.toFixed(1)} ${units[u]}`;
+}
+
+/** examine's table: sizes for people unless `exactBytes`, and each compressed member's ratio. */
+export function membersTable(members: MemberInfo[], exactBytes = false): string {
+  const size = exactBytes ? String : humanSize;
+  const rows = [["#", "start", "end", "kind", "compressed", "uncompressed", "ratio", "entries", "xattrs", "container"]];
   for (const m of members) {
     const facts = Object.entries(m.container ?? {}).map(([k, v]) => `${k}=${v}`).join(" ");
     const xattrs = Object.entries(m.xattrEntries).filter(([, n]) => n > 0).map(([k, n]) => `${k}:${n}`).join(",") || "-";
+    const ratio = m.kind === "cpio" || m.compressedSize === 0 ? "-" : `${(m.uncompressedSize / m.compressedSize).toFixed(2)}x`;
     rows.push([String(m.index), String(m.start), String(m.end), m.kind,
-      String(m.compressedSize), String(m.uncompressedSize), String(m.entries), xattrs, facts]);
+      size(m.compressedSize), size(m.uncompressedSize), ratio, String(m.entries), xattrs, facts]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  const left = (i: number) => i === 3 || i >= 7;
+  const left = (i: number) => i === 3 || i >= 8;
   return rows.map((r) => r.map((c, i) => (left(i) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ").trimEnd()).join("\n");
+}
+
+/** examine --count: entries per member, then the total. */
+export function memberCounts(members: MemberInfo[]): string {
+  const total = members.reduce((n, m) => n + m.entries, 0);
+  return [...members.map((m) => `member ${m.index} (${m.kind}): ${m.entries} entries`), `total: ${total} entries in ${members.length} member(s)`].join("\n");
 }
