@@ -19,3 +19,7 @@ export type { MemberInfo } from "./members/splitter.js";
 export type { Source } from "./input/sources.js";
 export { verify, exitCode, summarize, Rules, builtinPolicy, parsePolicy } from "./verify/index.js";
 export type { VerifyOptions, VerifyResult, VerifyReport, Finding, RuleCode } from "./verify/index.js";
+export type { Policy } from "./verify/policy.js";
+export { ProgressLine } from "./input/progress.js";
+export type { HttpOptions } from "./input/http.js";
+export type { ResolverKind } from "./extract/resolver.js";
