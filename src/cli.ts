@@ -150,6 +150,7 @@ One row per member: offsets, kind, sizes (KiB/MiB/GiB), the compression ratio, e
 encodings and what the container header says.
   -b, --bytes           exact sizes in bytes
   --count               entries per member, and the total
+  --bootconfig          print the text of the bootconfig trailer the image ends in
   --json                one JSON object with the members
 ${COMMON_HELP}
   -q, --quiet           print nothing but warnings and errors
@@ -182,7 +183,7 @@ const OPTIONS = {
   verify: { ...SOURCE_OPTIONS, member: { type: "string", short: "P", multiple: true }, policy: { type: "string" }, "ima-cert": { type: "string", multiple: true },
     manifest: { type: "string" }, against: { type: "string" }, json: { type: "boolean" } },
   list: { ...COMMON, exclude: { type: "string", multiple: true }, member: { type: "string", short: "P", multiple: true }, verbose: { type: "boolean", short: "v" }, json: { type: "boolean" }, xattrs: { type: "boolean" } },
-  examine: { ...COMMON, json: { type: "boolean" }, bytes: { type: "boolean", short: "b" }, count: { type: "boolean" } },
+  examine: { ...COMMON, json: { type: "boolean" }, bytes: { type: "boolean", short: "b" }, count: { type: "boolean" }, bootconfig: { type: "boolean" } },
   create: { quiet: { type: "boolean", short: "q" }, help: { type: "boolean", short: "h" },
     directory: { type: "string", short: "C" }, output: { type: "string", short: "o" }, list: { type: "string" },
     format: { type: "string" }, xattrs: { type: "string" }, compress: { type: "string" } },
@@ -198,7 +199,7 @@ type Values = Record<string, string | boolean | string[] | undefined>;
 const CONFLICTS: Partial<Record<Command, [string, string][]>> = {
   list: [["json", "verbose"], ["json", "xattrs"], ["quiet", "json"], ["quiet", "verbose"], ["quiet", "xattrs"], ["progress", "no-progress"]],
   verify: [["json", "quiet"], ["progress", "no-progress"]],
-  examine: [["json", "quiet"], ["progress", "no-progress"], ["json", "count"], ["json", "bytes"], ["count", "bytes"]],
+  examine: [["json", "quiet"], ["progress", "no-progress"], ["json", "count"], ["json", "bytes"], ["count", "bytes"], ["bootconfig", "json"], ["bootconfig", "count"]],
   bench: [["json", "quiet"]],
   extract: [["progress", "no-progress"], ["same-owner", "no-same-owner"], ["to-stdout", "directory"], ["to-stdout", "atomic"],
     ["to-stdout", "verify"], ["to-stdout", "strip-components"]],
@@ -327,7 +328,14 @@ export async function main(argv: string[], out = process.stdout, err = process.s
       const r = await examine(source, common);
       if (!v.quiet) {
         const size = v.bytes ? `${r.size} bytes` : `${humanSize(r.size)} (${r.size} bytes)`;
-        out.write(v.json ? JSON.stringify(r) + "\n" : v.count ? `${memberCounts(r.members)}\n` : `${membersTable(r.members, Boolean(v.bytes))}\n${size}, ${r.members.length} member(s)\n`);
+        const bc = r.bootconfig;
+        const trailer = bc ? `bootconfig: ${bc.size} bytes at offset ${bc.offset}, checksum ${bc.checksum} (correct); not unpacked (a kernel built with CONFIG_BOOT_CONFIG ends the initrd there; one without it unpacks the rest, then reports "invalid magic")\n` : "";
+        if (v.bootconfig) {
+          if (!bc) throw new CpioxError("CPIOX_BOOTCONFIG", "the image ends in no bootconfig trailer (#BOOTCONFIG)");
+          out.write(bc.text.endsWith("\n") ? bc.text : `${bc.text}\n`);
+        } else {
+          out.write(v.json ? JSON.stringify(r) + "\n" : v.count ? `${memberCounts(r.members)}\n` : `${membersTable(r.members, Boolean(v.bytes))}\n${size}, ${r.members.length} member(s)\n${trailer}`);
+        }
       }
     }
     progress?.clear();

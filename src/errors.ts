@@ -9,6 +9,7 @@ export const ErrorCodes = {
   CPIOX_BAD_CHECKSUM: "070702 entry whose data byte sum differs from its header",
   CPIOX_JUNK_IN_MEMBER: "a byte that is neither a header nor NUL padding inside a compressed member",
   CPIOX_INVALID_MAGIC: "unknown compression magic where a member should start",
+  CPIOX_BOOTCONFIG: "the image ends in a bootconfig trailer (#BOOTCONFIG) whose size or checksum is wrong",
   CPIOX_MEMBER_ENDS_MID_ENTRY: "a compressed member ended inside an entry (its name or data)",
   CPIOX_MEMBER_TRAILING_DATA: "a compressed member has bytes after its last complete entry that do not make a header",
   CPIOX_DECODER_UNAVAILABLE: "the system library that decodes this compression (liblzma, libzstd, liblz4) cannot be loaded",

@@ -87,14 +87,23 @@ export function helperMember(busybox: string): Buffer {
   ]));
 }
 
-/** Writes `image` followed by alignment to 4 bytes, a zero word and the helper member to `out`. */
-export async function withHelper(image: string, busybox: string, out: string): Promise<void> {
-  const size = statSync(image).size;
+/**
+ * Writes `image` followed by alignment to 4 bytes, a zero word and the helper member to `out`;
+ * an image that ends in a bootconfig trailer gets the helper before the trailer (at `trailerAt`),
+ * where the kernel's initrd ends.
+ */
+export async function withHelper(image: string, busybox: string, out: string, trailerAt?: number): Promise<void> {
+  const size = trailerAt ?? statSync(image).size;
   const sink = createWriteStream(out);
-  for await (const chunk of createReadStream(image, { highWaterMark: 1 << 20 })) {
-    if (!sink.write(chunk)) await once(sink, "drain");
-  }
+  const copy = async (start: number, end?: number) => {
+    for await (const chunk of createReadStream(image, { highWaterMark: 1 << 20, start, end })) {
+      if (!sink.write(chunk)) await once(sink, "drain");
+    }
+  };
+  if (size > 0) await copy(0, size - 1);
   sink.write(Buffer.alloc(((4 - (size % 4)) % 4) + 4));
-  sink.end(helperMember(busybox));
+  sink.write(helperMember(busybox));
+  if (trailerAt !== undefined) await copy(trailerAt);
+  sink.end();
   await once(sink, "finish");
 }

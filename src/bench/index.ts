@@ -132,7 +132,7 @@ export async function bench(imagePath: string, opts: BenchOptions): Promise<Benc
         report.kernel.reason = `unsupported by this kernel: ${unsupported.map((k) => (k === "lz4-frame" ? "lz4 frame format (no kernel reads it)" : `${k} (built without CONFIG_RD_${k.toUpperCase()})`)).join(", ")}`;
       } else {
         const booted = join(work, "image-with-helper");
-        await withHelper(image, findStaticBusybox(opts.busybox), booted);
+        await withHelper(image, findStaticBusybox(opts.busybox), booted, ex.bootconfig?.offset);
         // The image, its unpacked tree and the kernel itself must fit.
         const memory = Math.ceil((statSync(booted).size + 2 * uncompressed) / 2 ** 20) + 256;
         const times: number[] = [];

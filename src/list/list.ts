@@ -4,6 +4,7 @@ import type { Entry } from "../entries.js";
 import { counted } from "../errors.js";
 import type { Source } from "../input/sources.js";
 import { openSource, showMember } from "../input/open.js";
+import type { BootConfig } from "../members/bootconfig.js";
 import { readArchive, type MemberInfo } from "../members/splitter.js";
 import type { ExamineOptions, ListOptions } from "../options.js";
 import { entries } from "./entries.js";
@@ -12,6 +13,8 @@ export interface ExamineResult {
   size: number;
   members: MemberInfo[];
   warnings: number;
+  /** The bootconfig trailer the image ends in, if any. */
+  bootconfig?: BootConfig;
 }
 
 /** Every entry in order, with its metadata (bodies are read past). */
@@ -25,5 +28,5 @@ export async function examine(source: Source, options: ExamineOptions = {}): Pro
   const { counter, warn } = counted(options);
   const input = await openSource(source, options, warn);
   const summary = await readArchive(input.chunks, { warn, entry: () => null, memberStart: showMember(options) }, options);
-  return { size: summary.size, members: summary.members, warnings: counter.warnings };
+  return { size: summary.size, members: summary.members, warnings: counter.warnings, ...(summary.bootconfig ? { bootconfig: summary.bootconfig } : {}) };
 }

@@ -6,7 +6,8 @@ import { StreamParser, type ParserEvents } from "../core/stream-parser.js";
 import type { BodySink } from "../core/body.js";
 import { CpioxError, type Warning } from "../errors.js";
 import type { Entry, Xattr } from "../entries.js";
-import { ChunkReader } from "../input/reader.js";
+import { ChunkReader, skipBytes } from "../input/reader.js";
+import { BOOTCONFIG_TAIL_MAX, readBootConfig, type BootConfig } from "./bootconfig.js";
 import { decoders } from "./decoders/index.js";
 import { acquireCodecs, releaseCodecs, type Codecs } from "./decoders/codecs.js";
 import type { ContainerFacts } from "./decoders/types.js";
@@ -57,6 +58,8 @@ export interface ArchiveEvents extends ParserEvents {
 export interface ArchiveSummary {
   members: MemberInfo[];
   size: number;
+  /** The bootconfig trailer the image ends in, if any (not unpacked, as by the kernel). */
+  bootconfig?: BootConfig;
 }
 
 function newMember(index: number, kind: MemberInfo["kind"], start: number): MemberInfo {
@@ -126,6 +129,7 @@ export async function readArchive(
   }, { keepMetadataFiles: limits.keepMetadataFiles });
 
   let started = false; // the kernel's state machine leaves Start after the first archive
+  let bootconfig: BootConfig | null = null;
   try {
     parser.begin(0, MODE_TOP, 0);
     for (;;) {
@@ -153,6 +157,15 @@ export async function readArchive(
       const kind = sniffCompression(head);
       const where = { offset: start, member: members.length };
       if (!kind) {
+        // Not a member: the image may end in a bootconfig trailer, which the kernel reads from
+        // the end and never unpacks (a bounded look: the trailer is at most 32 KiB).
+        const tail = await reader.peek(BOOTCONFIG_TAIL_MAX + 1);
+        const config = tail.length <= BOOTCONFIG_TAIL_MAX ? readBootConfig(tail, start) : null;
+        if (config) {
+          await skipBytes(reader, tail.length);
+          bootconfig = config;
+          break;
+        }
         throw new CpioxError("CPIOX_INVALID_MAGIC",
           `invalid magic at start of compressed archive: bytes ${hex(head)}`, where);
       }
@@ -223,7 +236,7 @@ export async function readArchive(
       });
       closePlain(reader.offset);
     } else closePlain(parser.lastEntryEnd);
-    return { members, size: reader.offset };
+    return { members, size: reader.offset, ...(bootconfig ? { bootconfig } : {}) };
   } finally {
     await reader.close();
   }
