@@ -67,6 +67,8 @@ component, ** across components, [..], {a,b}); a directory that matches brings i
   --strip-components N  remove N leading components from each name; entries left with
                         none are skipped
   -P, --member N[,M...] only the entries of these members (from 0, as examine numbers them)
+  --split               each member into its own subdirectory of DIR: early, early2, ...
+                        and main for the last (unmkinitramfs's names); DIR must be empty
   --make-parents        create missing parent directories (the kernel skips such entries)
   --same-owner          set owners and groups from the archive (the default as root;
                         without root each one that differs is reported once)
@@ -176,7 +178,7 @@ const SOURCE_OPTIONS = {
 const COMMON = { ...SOURCE_OPTIONS, strict: { type: "boolean" } } as const;
 
 const OPTIONS = {
-  extract: { ...COMMON, directory: { type: "string", short: "C" }, "to-stdout": { type: "boolean", short: "O" },
+  extract: { ...COMMON, directory: { type: "string", short: "C" }, "to-stdout": { type: "boolean", short: "O" }, split: { type: "boolean" },
     exclude: { type: "string", multiple: true }, "strip-components": { type: "string" }, member: { type: "string", short: "P", multiple: true }, "make-parents": { type: "boolean" },
     "no-same-owner": { type: "boolean" }, "same-owner": { type: "boolean" }, replace: { type: "boolean" }, resolver: { type: "string" }, "no-xattrs": { type: "boolean" },
     atomic: { type: "boolean" }, verify: { type: "string" }, "ima-cert": { type: "string", multiple: true } },
@@ -202,7 +204,7 @@ const CONFLICTS: Partial<Record<Command, [string, string][]>> = {
   examine: [["json", "quiet"], ["progress", "no-progress"], ["json", "count"], ["json", "bytes"], ["count", "bytes"], ["bootconfig", "json"], ["bootconfig", "count"]],
   bench: [["json", "quiet"]],
   extract: [["progress", "no-progress"], ["same-owner", "no-same-owner"], ["to-stdout", "directory"], ["to-stdout", "atomic"],
-    ["to-stdout", "verify"], ["to-stdout", "strip-components"]],
+    ["to-stdout", "verify"], ["to-stdout", "strip-components"], ["to-stdout", "split"]],
 };
 
 /** Exit status when standard output is closed under us (as for a process killed by SIGPIPE). */
@@ -372,6 +374,7 @@ async function runExtract(source: string, v: Values, common: ExtractCommon, out:
     verify: v.verify as string | undefined,
     imaCerts: v["ima-cert"] as string[] | undefined,
     stripComponents: strip,
+    split: Boolean(v.split),
   });
   if (!v.quiet) {
     out.write(`extracted ${r.entries} entries (${r.files} files, ${r.bytes} bytes) from ${r.members.length} member(s) into ${v.directory}\n`);

@@ -63,6 +63,11 @@ export interface ExtractOptions extends CommonOptions, SelectOptions {
   verify?: string | Policy;
   /** With `verify`: certificates or public keys for IMA signatures. */
   imaCerts?: string[];
+  /**
+   * Each member into its own subdirectory (early, early2, ..., main for the last, as unmkinitramfs
+   * names them), with the kernel's semantics inside each; `cwd` must be empty or missing.
+   */
+  split?: boolean;
   /** Remove this many leading path components from each name; entries left with none are skipped. */
   stripComponents?: number;
   /** Called with each selected entry (after stripping); false skips it (its data is not read). */

@@ -193,3 +193,31 @@ describe("--member (-P): working per member", () => {
     expect(cpiox("list", multi, "-P", "one").status).toBe(2);
   });
 });
+
+describe("extract --split: a root per member", () => {
+  it("early, early2 and main, as unmkinitramfs makes them, each with the kernel's semantics of its own", () => {
+    const dir = tempDir("cpiox-split-");
+    // Two early members (microcode for two vendors) and a gzip main member.
+    execFileSync("bash", ["-c", `mkdir -p a/kernel/x86/microcode b/kernel/x86/microcode &&
+      echo intel > a/kernel/x86/microcode/GenuineIntel.bin && echo amd > b/kernel/x86/microcode/AuthenticAMD.bin &&
+      (cd a && find kernel | cpio --quiet -o -H newc) > e1 && (cd b && find kernel | cpio --quiet -o -H newc) > e2 &&
+      gzip -n -c ${img} > m.gz && cat e1 e2 m.gz > multi.img && unmkinitramfs multi.img by-unmkinitramfs`], { cwd: dir });
+    const r = cpiox("extract", join(dir, "multi.img"), "--split", "-C", join(dir, "by-cpiox"));
+    expect(r.status).toBe(0);
+    const ours = snapshot(join(dir, "by-cpiox")), theirs = snapshot(join(dir, "by-unmkinitramfs"));
+    expect(Object.keys(ours).filter((p) => !p.includes("/"))).toEqual(["early", "early2", "main"]);
+    // Same paths, types, modes and contents (unmkinitramfs's cpio does not restore directory times).
+    const strip = (s: typeof ours) => Object.fromEntries(Object.entries(s).map(([p, n]) => [p, { type: n.type, mode: n.mode, sha: n.sha, target: n.target, linkGroup: n.linkGroup }]));
+    expect(strip(ours)).toEqual(strip(theirs));
+    expect(ours["main/etc/a.conf"].mtime).toBe(1600000000);
+  });
+
+  it("needs an empty directory, and cannot go to standard output", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "x"), "");
+    const r = cpiox("extract", img, "--split", "-C", dir);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/CPIOX_TARGET: --split needs an empty or missing directory/);
+    expect(cpiox("extract", img, "--split", "-O").status).toBe(2);
+  });
+});

@@ -11,6 +11,7 @@ import { openSource, showMember } from "../input/open.js";
 import { readArchive, type ArchiveEvents, type MemberInfo } from "../members/splitter.js";
 import { isPrivileged, type ExtractOptions } from "../options.js";
 import { EntryGate } from "../select/gate.js";
+import { MemberRoots } from "./split.js";
 
 export interface ExtractResult {
   members: MemberInfo[];
@@ -48,14 +49,19 @@ async function extractInto(source: Source, options: ExtractOptions, root: string
   const rootFd = ffi.openat(ffi.AT_FDCWD, ffi.cpath(root), ffi.O_PATH | ffi.O_DIRECTORY | ffi.O_CLOEXEC);
   if (rootFd < 0) throw new CpioxError("CPIOX_TARGET", `cannot open the extraction root ${root} (${errnoName(-rootFd)})`);
   const privileged = isPrivileged();
-  const sink = new ExtractSink({
-    root, warn,
+  const sinkFor = (dir: string, fd: number) => new ExtractSink({
+    root: dir, warn,
     makeParents: options.makeParents ?? false,
     preserveOwner: options.preserveOwner ?? privileged,
     privileged,
     resolver: options.resolver ?? "auto",
     xattrs: options.xattrs ?? true,
-  }, rootFd);
+  }, fd);
+  const sink = sinkFor(root, rootFd);
+  // --split: a root per member, each with the kernel's semantics of its own.
+  const split = options.split ? new MemberRoots(root, sinkFor) : null;
+  const entrySink = (member: number) => (split ? split.sinkFor(member) : sink);
+  const openSink = (member: number) => (split ? split.openSink(member) : sink);
   let entries = 0;
   // Selection, filter and --strip-components: what the sink sees (the verifier sees everything).
   const gate = new EntryGate(options);
@@ -63,10 +69,10 @@ async function extractInto(source: Source, options: ExtractOptions, root: string
     warn,
     entry(e) {
       if (e.type !== "trailer") entries++;
-      return sink.entry(e);
+      return entrySink(e.member).entry(e);
     },
-    metadata: (target, xattrs) => sink.metadata(target, xattrs),
-    xattrList: (paths, from) => sink.xattrList(paths, from),
+    metadata: (target, xattrs) => openSink(target.member)?.metadata(target, xattrs),
+    xattrList: (paths, from) => openSink(from.member)?.xattrList(paths, from),
     memberStart: showMember(options),
   } : {
     warn,
@@ -74,13 +80,13 @@ async function extractInto(source: Source, options: ExtractOptions, root: string
       const admitted = gate.admit(e);
       if (!admitted) return null;
       if (admitted.type !== "trailer") entries++;
-      return sink.entry(admitted);
+      return entrySink(e.member).entry(admitted);
     },
     metadata(target, xattrs) {
       const admitted = gate.admitted(target);
-      if (admitted) sink.metadata(admitted, xattrs);
+      if (admitted) openSink(target.member)?.metadata(admitted, xattrs);
     },
-    xattrList: (paths, from) => sink.xattrList(gate.listedPaths(paths), from),
+    xattrList: (paths, from) => openSink(from.member)?.xattrList(gate.listedPaths(paths), from),
     memberStart: showMember(options),
   };
   // The verify code loads only when asked for: most extractions do not pay for it.
@@ -96,7 +102,8 @@ async function extractInto(source: Source, options: ExtractOptions, root: string
     });
     verifier?.refuseIfFailed();
     for (const w of gate.unmatchedWarnings()) warn(w);
-    return { members: summary.members, entries, files: sink.files, bytes: sink.bytes,
+    split?.finish();
+    return { members: summary.members, entries, files: sink.files + (split?.files ?? 0), bytes: sink.bytes + (split?.bytes ?? 0),
       warnings: counter.warnings, resolver: sink.resolverKind };
   } finally {
     sink.finish();
