@@ -53,6 +53,7 @@ Commands:
   bench IMAGE                time the kernel's own unpack of IMAGE (user-mode-linux or
                              qemu), cpiox's and other tools', and compare their trees
 
+bsdtar's spellings work too: cpiox -tf IMG, cpiox -tvf IMG, cpiox -xf IMG -C DIR.
 Run 'cpiox <command> --help' for the options of a command, 'cpiox --version' for the version.
 Exit status: 0 clean, 1 finished with warnings, 2 error.`,
   extract: `Usage: cpiox extract ARCHIVE|- [PATTERN...] -C DIR [options]
@@ -261,7 +262,36 @@ function parseCommand(cmd: Command, args: string[]) {
   return { values: parsed.values as Values, positionals: parsed.positionals };
 }
 
+/**
+ * bsdtar's spellings: `-t`/`-x` with `-v` and `-f ARCHIVE` bundled or not (`cpiox -tvf IMG`,
+ * `cpiox -xf IMG -C DIR`), as `list`/`extract`; null when argv does not start with one.
+ */
+export function fromTarSpelling(argv: string[]): string[] | null {
+  const m = /^-([txvf]+)$/.exec(argv[0] ?? "");
+  if (!m || !/[tx]/.test(m[1])) return null;
+  const flags = m[1];
+  if (flags.includes("t") && flags.includes("x")) throw new UsageError("-t and -x cannot be used together");
+  const rest = argv.slice(1);
+  const out = [flags.includes("t") ? "list" : "extract"];
+  // As in tar, f takes the next argument: the archive (tar's default of a tape drive has no use here).
+  if (!flags.includes("f")) throw new UsageError(`-${flags} needs f and an ARCHIVE (- for standard input), as in -${flags}f IMG`);
+  if (!flags.endsWith("f")) throw new UsageError(`-${flags}: f must come last in a bundle, as it takes the archive`);
+  if (!rest.length) throw new UsageError("-f needs an ARCHIVE");
+  out.push(rest.shift()!);
+  if (flags.includes("v")) {
+    if (out[0] === "extract") throw new UsageError("-x with -v: cpiox extract prints a summary, not each name (use cpiox list -v)");
+    out.push("-v");
+  }
+  return [...out, ...rest];
+}
+
 export async function main(argv: string[], out = process.stdout, err = process.stderr): Promise<number> {
+  try {
+    argv = fromTarSpelling(argv) ?? argv;
+  } catch (e) {
+    if (e instanceof UsageError) return usageFailure(err, null, e.message);
+    throw e;
+  }
   const [command, ...rest] = argv;
   if (!command) return usageFailure(err, null, "no command given");
   if (command === "-h" || command === "--help" || command === "help") {

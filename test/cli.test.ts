@@ -203,3 +203,25 @@ describe("cpiox CLI: xattrs", () => {
     expect(cpiox(["examine", img()]).stdout).toMatch(/ 3  newcx:2/);
   });
 });
+
+import { fromTarSpelling } from "../src/cli.js";
+describe("bsdtar's spellings", () => {
+  it("-tf, -tvf, -xf ... -C map to list, list -v and extract", () => {
+    expect(fromTarSpelling(["-tf", "img"])).toEqual(["list", "img"]);
+    expect(fromTarSpelling(["-tvf", "img", "etc"])).toEqual(["list", "img", "-v", "etc"]);
+    expect(fromTarSpelling(["-xf", "img", "-C", "dir"])).toEqual(["extract", "img", "-C", "dir"]);
+    expect(fromTarSpelling(["list", "img"])).toBeNull();
+    expect(fromTarSpelling(["-V"])).toBeNull();
+  });
+
+  it("the same output as the commands they stand for; bad bundles are usage errors", () => {
+    const f = sampleFile();
+    expect(cpiox(["-tvf", f]).stdout).toBe(cpiox(["list", "-v", f]).stdout);
+    expect(cpiox(["-tf", f]).stdout).toBe(cpiox(["list", f]).stdout);
+    for (const bad of [["-txf", f], ["-t", f], ["-tfv", f], ["-xvf", f, "-C", "x"], ["-tf"]]) {
+      const r = cpiox(bad);
+      expect(r.status, bad.join(" ")).toBe(2);
+      expect(r.stderr).toMatch(/CPIOX_BAD_ARGUMENT/);
+    }
+  });
+});
