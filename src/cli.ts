@@ -7,7 +7,7 @@ import type { CreateFormat } from "./create/encode.js";
 import { CpioxError, describeWhere, fsError, type Warning } from "./errors.js";
 import { installSignalCleanup } from "./process/cleanup.js";
 import type { ExtractOptions } from "./options.js";
-import { entryJson, humanSize, longLine, memberCounts, membersTable, xattrLines } from "./cli/format.js";
+import { entryJson, humanSize, longLine, memberCounts, membersTable, ownerNames, xattrLines, type OwnerNames } from "./cli/format.js";
 import { ProgressLine } from "./input/progress.js";
 import type { VerifyOptions } from "./verify/index.js";
 
@@ -93,7 +93,10 @@ ${COMMON_HELP}
 PATTERNs select entries as for extract (shell globs on the path; a directory brings its contents).
   --exclude PATTERN     leave out what matches; repeatable
   -P, --member N[,M...] only the entries of these members (from 0, as examine numbers them)
-  -v, --verbose         ls -l style lines ("@" after the mode: the entry carries xattrs)
+  -v, --verbose         ls -l style lines ("@" after the mode: the entry carries xattrs),
+                        owners by name from this system's passwd/group, times in local time
+  --numeric             with -v: owners as numbers
+  --utc                 with -v: times in UTC
   --xattrs              print each entry's xattrs under it (text when printable, else 0xHEX)
   --json                one JSON object per entry per line (xattrs as hex)
 ${COMMON_HELP}
@@ -185,7 +188,8 @@ const OPTIONS = {
     atomic: { type: "boolean" }, verify: { type: "string" }, "ima-cert": { type: "string", multiple: true } },
   verify: { ...SOURCE_OPTIONS, member: { type: "string", short: "P", multiple: true }, policy: { type: "string" }, "ima-cert": { type: "string", multiple: true },
     manifest: { type: "string" }, against: { type: "string" }, json: { type: "boolean" } },
-  list: { ...COMMON, exclude: { type: "string", multiple: true }, member: { type: "string", short: "P", multiple: true }, verbose: { type: "boolean", short: "v" }, json: { type: "boolean" }, xattrs: { type: "boolean" } },
+  list: { ...COMMON, exclude: { type: "string", multiple: true }, member: { type: "string", short: "P", multiple: true },
+    utc: { type: "boolean" }, numeric: { type: "boolean" }, verbose: { type: "boolean", short: "v" }, json: { type: "boolean" }, xattrs: { type: "boolean" } },
   examine: { ...COMMON, json: { type: "boolean" }, bytes: { type: "boolean", short: "b" }, count: { type: "boolean" }, bootconfig: { type: "boolean" } },
   create: { quiet: { type: "boolean", short: "q" }, help: { type: "boolean", short: "h" },
     directory: { type: "string", short: "C" }, output: { type: "string", short: "o" }, list: { type: "string" },
@@ -200,7 +204,7 @@ type Values = Record<string, string | boolean | string[] | undefined>;
 
 /** Options that contradict each other, per command (each pair is refused). */
 const CONFLICTS: Partial<Record<Command, [string, string][]>> = {
-  list: [["json", "verbose"], ["json", "xattrs"], ["quiet", "json"], ["quiet", "verbose"], ["quiet", "xattrs"], ["progress", "no-progress"]],
+  list: [["json", "utc"], ["json", "numeric"], ["json", "verbose"], ["json", "xattrs"], ["quiet", "json"], ["quiet", "verbose"], ["quiet", "xattrs"], ["progress", "no-progress"]],
   verify: [["json", "quiet"], ["progress", "no-progress"]],
   examine: [["json", "quiet"], ["progress", "no-progress"], ["json", "count"], ["json", "bytes"], ["count", "bytes"], ["bootconfig", "json"], ["bootconfig", "count"]],
   bench: [["json", "quiet"]],
@@ -412,11 +416,13 @@ async function runExtract(source: string, v: Values, common: ExtractCommon, out:
 }
 
 async function runList(source: string, v: Values, common: ExtractCommon, out: NodeJS.WritableStream): Promise<void> {
+  if ((v.utc || v.numeric) && !v.verbose) throw new UsageError(`--${v.utc ? "utc" : "numeric"} applies to -v`);
   const { entries } = await import("./list/entries.js");
+  const long = { utc: Boolean(v.utc), names: v.verbose && !v.numeric ? hostOwnerNames() : null };
   let text = "";
   for await (const e of entries(source, common)) {
     if (v.quiet) continue;
-    text += (v.json ? JSON.stringify(entryJson(e)) : v.verbose ? longLine(e) : e.path) + "\n";
+    text += (v.json ? JSON.stringify(entryJson(e)) : v.verbose ? longLine(e, long) : e.path) + "\n";
     if (v.xattrs && e.xattrs) text += xattrLines(e).join("\n") + "\n";
     if (text.length > 65536) {
       // Wait when the reader is slower: memory stays bounded, and a closed pipe stops the read.
@@ -445,6 +451,18 @@ async function runVerify(source: string, v: Values, common: VerifyOptions, out: 
   common.progress?.clear();
   if (!v.quiet) out.write(v.json ? `${JSON.stringify(report, null, 2)}\n` : summarize(report));
   return exitCode(report);
+}
+
+/** The host's user and group names, as tar shows them (none when the files cannot be read). */
+function hostOwnerNames(): OwnerNames {
+  const read = (path: string) => {
+    try {
+      return readFileSync(path, "utf8");
+    } catch {
+      return "";
+    }
+  };
+  return ownerNames(read("/etc/passwd"), read("/etc/group"));
 }
 
 /** --member N[,M...] (repeatable): member indexes from 0, as examine numbers them. */

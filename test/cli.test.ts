@@ -67,8 +67,9 @@ describe("cpiox CLI", () => {
     expect(plain.stdout.split("\n").filter(Boolean)).toEqual([
       "early", "early/ucode.bin", "bin", "bin/sh", "bin/ln", "dev", "dev/console", "dev/initctl", "owned", "ro", "ro/inside",
     ]);
-    const long = cpiox(["list", "-v", f]).stdout;
-    expect(long).toMatch(/^-rwsr-xr-x +1 +0 +0 +10 2023-11-14 22:13 bin\/sh$/m);
+    const long = cpiox(["list", "-v", "--utc", f]).stdout;
+    expect(long).toMatch(/^-rwsr-xr-x +1 +root +root +10 2023-11-14 22:13 bin\/sh$/m);
+    expect(cpiox(["list", "-v", "--utc", "--numeric", f]).stdout).toMatch(/^-rwsr-xr-x +1 +0 +0 +10 2023-11-14 22:13 bin\/sh$/m);
     expect(long).toMatch(/^lrwxrwxrwx .* bin\/ln -> sh$/m);
     expect(long).toMatch(/^crw------- .* 5, 1 .* dev\/console$/m);
     const json = cpiox(["list", "--json", f]).stdout.trim().split("\n").map((l) => JSON.parse(l));
@@ -223,5 +224,26 @@ describe("bsdtar's spellings", () => {
       expect(r.status, bad.join(" ")).toBe(2);
       expect(r.stderr).toMatch(/CPIOX_BAD_ARGUMENT/);
     }
+  });
+});
+
+import { ownerNames } from "../src/cli/format.js";
+describe("list -v: owners and times as ls and tar show them", () => {
+  it("times in local time unless --utc; --utc and --numeric need -v", () => {
+    const f = sampleFile();
+    const at = (tz: string, ...extra: string[]) => spawnSync(process.execPath, [join(import.meta.dirname, "../bin/cpiox.cjs"), "list", "-v", ...extra, f],
+      { encoding: "utf8", env: { ...process.env, TZ: tz } }).stdout;
+    expect(at("Asia/Kolkata")).toMatch(/ 2023-11-15 03:43 bin\/sh$/m); // 22:13 UTC + 5:30
+    expect(at("Asia/Kolkata", "--utc")).toMatch(/ 2023-11-14 22:13 bin\/sh$/m);
+    for (const opt of ["--utc", "--numeric"]) {
+      const r = cpiox(["list", opt, f]);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`${opt} applies to -v`));
+    }
+  });
+
+  it("names come from passwd and group text; an id without a name stays a number", () => {
+    const n = ownerNames("root:x:0:0:root:/root:/bin/sh\nsvc:x:101:102::/:/usr/sbin/nologin\n", "root:x:0:\nsvc:x:102:\n");
+    expect([n.user(0), n.user(101), n.user(5), n.group(102), n.group(7)]).toEqual(["root", "svc", "5", "svc", "7"]);
   });
 });

@@ -28,12 +28,49 @@ export function xattrLines(e: Entry): string[] {
   return (e.xattrs ?? []).map((x) => `    ${x.name.toString("latin1")}=${xattrValue(x.value)}`);
 }
 
-export function longLine(e: Entry): string {
-  const when = new Date(e.mtime * 1000).toISOString().slice(0, 16).replace("T", " ");
+/** How `list -v` shows times and owners. */
+export interface LongLineOptions {
+  /** Times in UTC (default: local time, as ls and tar show them). */
+  utc?: boolean;
+  /** uid/gid -> name (the host's /etc/passwd and /etc/group, as tar uses); null: numbers. */
+  names?: OwnerNames | null;
+}
+
+export interface OwnerNames {
+  user(uid: number): string;
+  group(gid: number): string;
+}
+
+/** Names from passwd/group files' text (name:x:id:...); an id without a name stays a number. */
+export function ownerNames(passwd: string, group: string): OwnerNames {
+  const table = (text: string) => {
+    const m = new Map<number, string>();
+    for (const line of text.split("\n")) {
+      const [name, , id] = line.split(":");
+      if (name && id !== undefined && /^\d+$/.test(id) && !m.has(Number(id))) m.set(Number(id), name);
+    }
+    return m;
+  };
+  const users = table(passwd), groups = table(group);
+  return { user: (uid) => users.get(uid) ?? String(uid), group: (gid) => groups.get(gid) ?? String(gid) };
+}
+
+const two = (n: number) => String(n).padStart(2, "0");
+
+function timeText(seconds: number, utc: boolean): string {
+  const d = new Date(seconds * 1000);
+  if (utc) return d.toISOString().slice(0, 16).replace("T", " ");
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
+}
+
+export function longLine(e: Entry, opts: LongLineOptions = {}): string {
+  const when = timeText(e.mtime, opts.utc ?? false);
   const size = e.type === "char" || e.type === "block" ? `${e.rdevMajor}, ${e.rdevMinor}` : String(e.size);
   const target = e.linkTarget ? ` -> ${printableName(e.linkTarget)}` : "";
+  const user = opts.names ? opts.names.user(e.uid) : String(e.uid);
+  const group = opts.names ? opts.names.group(e.gid) : String(e.gid);
   // "@" after the mode marks an entry that carries xattrs, as ls does on some systems.
-  return `${modeString(e)}${e.xattrs ? "@" : " "}${String(e.nlink).padStart(3)} ${String(e.uid).padStart(5)} ${String(e.gid).padStart(5)} ${size.padStart(10)} ${when} ${e.path}${target}`;
+  return `${modeString(e)}${e.xattrs ? "@" : " "}${String(e.nlink).padStart(3)} ${user.padStart(5)} ${group.padStart(5)} ${size.padStart(10)} ${when} ${e.path}${target}`;
 }
 
 export function entryJson(e: Entry): Record<string, unknown> {
