@@ -38,6 +38,8 @@ export interface Entry {
   member: number;
   /** Extended attributes the archive carries for this entry (newcx block), else null. */
   xattrs: Xattr[] | null;
+  /** entries() with `data: true`: a regular file's bytes, as they are read. */
+  data?: AsyncIterable<Uint8Array>;
 }
 
 

@@ -81,7 +81,13 @@ export interface ToStreamOptions extends CommonOptions, SelectOptions {
   filter?(entry: Entry): boolean;
 }
 
-export interface ListOptions extends CommonOptions, SelectOptions {}
+export interface ListOptions extends CommonOptions, SelectOptions {
+  /**
+   * entries(): each regular file comes with `data`, its bytes as an async iterable of chunks, read
+   * in the same pass (read it before asking for the next entry; what is not read is passed over).
+   */
+  data?: boolean;
+}
 export type ExamineOptions = CommonOptions;
 
 export function isPrivileged(): boolean {

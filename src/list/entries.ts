@@ -23,6 +23,10 @@ const HOLD_BACK = 2;
  * pulls, so memory stays bounded however large the input.
  */
 export async function* entries(source: Source, options: ListOptions = {}): AsyncGenerator<Entry> {
+  if (options.data) {
+    yield* entriesWithData(source, options);
+    return;
+  }
   const { warn } = counted(options);
   const selection = new Selection(options);
   const input = await openSource(source, options, warn);
@@ -62,6 +66,99 @@ export async function* entries(source: Source, options: ListOptions = {}): Async
   try {
     for await (const batch of queue.batches()) yield* batch;
   } finally {
+    await run;
+  }
+}
+
+/** The end of an entry's data in the queue. */
+const DATA_END = Symbol("end of data");
+type Item = Entry | Buffer | typeof DATA_END;
+
+/** Bytes of data queued at most before the reader waits for the consumer. */
+export const DATA_QUEUE_MAX = 4 << 20;
+
+/**
+ * entries() with `data`: each regular file comes with its data as an async iterable of chunks,
+ * read from the same pass; a consumer that does not read it applies backpressure to the whole
+ * input (at most DATA_QUEUE_MAX bytes wait). Data not read before the next entry is asked for is
+ * passed over. No entry is held back, so xattrs from a METADATA!!! record (which follows its
+ * entry's data) appear on the entry object only once that record has been read.
+ */
+async function* entriesWithData(source: Source, options: ListOptions): AsyncGenerator<Entry> {
+  const { warn } = counted(options);
+  const selection = new Selection(options);
+  const input = await openSource(source, options, warn);
+  const queue = new PullQueue<Item>({ highWater: DATA_QUEUE_MAX, weigh: (i) => (Buffer.isBuffer(i) ? i.length : 1) });
+  let listed = new Map<string, Xattr[]>();
+  const attach = (e: Entry, xattrs: Xattr[] | undefined) => {
+    if (xattrs?.length) e.xattrs = [...(e.xattrs ?? []), ...xattrs];
+  };
+  const run = readArchive(input.chunks, {
+    warn,
+    entry(e) {
+      if (e.type === "trailer" || !selection.selects(e.name, e.member)) return null;
+      if (listed.size) attach(e, listed.get(normalizedPath(e.name)));
+      queue.push(e);
+      if (e.type !== "file" || e.size === 0) return null;
+      // The views are valid only during the call: each chunk is copied for the consumer.
+      return { write: (chunk) => queue.push(Buffer.from(chunk)), end: () => queue.push(DATA_END) };
+    },
+    metadata: (target, xattrs) => attach(target, xattrs),
+    memberStart: showMember(options),
+    xattrListRead(paths) {
+      listed = new Map(paths.map((p) => [normalizedPath(p.path), p.xattrs]));
+    },
+    drain: () => queue.waitForRoom(),
+  }, options).then(() => {
+    for (const pattern of selection.unmatched()) warn(unmatchedWarning(pattern));
+    queue.end();
+  }, (e) => queue.fail(e));
+  const batches = queue.batches();
+  let batch: Item[] = [];
+  let at = 0;
+  const nextItem = async (): Promise<Item | undefined> => {
+    while (at >= batch.length) {
+      const r = await batches.next();
+      if (r.done) return undefined;
+      batch = r.value;
+      at = 0;
+    }
+    return batch[at++];
+  };
+  let current: { done: boolean } | null = null;
+  const empty: AsyncIterable<Uint8Array> = { async *[Symbol.asyncIterator]() {} };
+  try {
+    for (;;) {
+      // The previous file's data the consumer did not read is passed over.
+      if (current && !current.done) {
+        for (let x = await nextItem(); x !== undefined && x !== DATA_END; x = await nextItem());
+        current.done = true;
+      }
+      const item = await nextItem();
+      if (item === undefined) break;
+      if (Buffer.isBuffer(item) || item === DATA_END) continue;
+      if (item.type === "file" && item.size > 0) {
+        const state = { done: false };
+        current = state;
+        item.data = {
+          async *[Symbol.asyncIterator]() {
+            while (!state.done) {
+              const x = await nextItem();
+              if (x === undefined || x === DATA_END) {
+                state.done = true;
+                return;
+              }
+              yield x as Buffer;
+            }
+          },
+        };
+      } else if (item.type === "file") {
+        item.data = empty;
+      }
+      yield item;
+    }
+  } finally {
+    await batches.return(undefined);
     await run;
   }
 }
