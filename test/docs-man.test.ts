@@ -1,0 +1,32 @@
+// The man page and the shell completion: every option each command's --help lists is in the man
+// page, which groff formats without a warning; completion offers commands and each command's
+// options.
+import { execFileSync, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { expect, it } from "vitest";
+
+const root = join(import.meta.dirname, "..");
+const cli = join(root, "bin/cpiox.cjs");
+const COMMANDS = ["extract", "list", "examine", "verify", "create", "bench"];
+
+it("man/cpiox.1 names every option of every command and formats cleanly", () => {
+  const page = readFileSync(join(root, "man/cpiox.1"), "latin1").replace(/\\-/g, "-").replace(/\\f[BRIP]/g, "");
+  for (const c of COMMANDS) {
+    const help = execFileSync(process.execPath, [cli, c, "--help"], { encoding: "utf8" });
+    for (const opt of new Set(help.match(/--[a-z0-9-]+/g))) expect(page, `${c} ${opt}`).toContain(opt);
+    expect(page).toContain(`.B ${c}`);
+  }
+  const groff = spawnSync("groff", ["-man", "-Tutf8", "-ww", "-z", join(root, "man/cpiox.1")], { encoding: "utf8" });
+  expect(groff.status).toBe(0);
+  expect(groff.stderr).toBe("");
+});
+
+it("bash completion: commands, then each command's own options", () => {
+  const complete = (words: string[]) => execFileSync("bash", ["-c",
+    `cpiox() { "${process.execPath}" "${cli}" "$@"; }; source completions/cpiox.bash; COMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")}); COMP_CWORD=${words.length - 1}; _cpiox; echo "\${COMPREPLY[@]}"`,
+  ], { cwd: root, encoding: "utf8" }).trim();
+  expect(complete(["cpiox", "ex"])).toBe("extract examine");
+  expect(complete(["cpiox", "extract", "--str"])).toBe("--strict --strip-components");
+  expect(complete(["cpiox", "examine", "--b"])).toBe("--bootconfig --bytes");
+});
