@@ -8,6 +8,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { BenchReport } from "../src/bench/index.js";
+import { findStaticBusybox } from "../src/bench/helper.js";
 
 const RUNS = Number(process.env.CPIOX_BENCH_RUNS ?? 5);
 const base = existsSync("/dev/shm") ? "/dev/shm" : "/tmp";
@@ -75,13 +76,22 @@ function main() {
   const images = buildImages(version);
   const uncompressed = statSync(images.plain).size;
   const entries = Number(execFileSync("bash", ["-c", `cpio -it --quiet < ${images.plain} | wc -l`]).toString().trim());
-  const uml = has("linux");
+  // Booting needs a static busybox for cpiox bench's helper /init.
+  const busybox = (() => {
+    try {
+      return findStaticBusybox();
+    } catch {
+      return null;
+    }
+  })();
+  if (!busybox) console.log("kernel column and trees: no statically linked busybox ($CPIOX_BUSYBOX or busybox-static), so the kernel is not booted");
+  const uml = has("linux") && busybox !== null;
   // The kernel's tree, for parity: qemu reads it (user-mode-linux cannot run the helper on
   // every host); one emulated run is enough for the tree.
-  const qemu = has("qemu-system-x86_64");
+  const qemu = has("qemu-system-x86_64") && busybox !== null;
   let noKvm = false;
   console.log(`image: ${(uncompressed / 1e6).toFixed(1)} MB uncompressed, ${entries} entries; target on ${base}; median of ${RUNS} runs, interleaved (cpiox bench)`);
-  if (!uml) console.log("kernel column: `linux` (Debian's user-mode-linux) is not on the PATH, so the kernel's own time is not measured");
+  if (!has("linux")) console.log("kernel column: `linux` (Debian's user-mode-linux) is not on the PATH, so the kernel's own time is not measured");
   const rows: string[] = [];
   let umlVersion = "";
   for (const format of Object.keys(FORMATS)) {
@@ -92,8 +102,8 @@ function main() {
     const kernel = r.kernel.timing?.median;
     umlVersion = r.kernel.version ?? umlVersion;
     const ratio = (peer: number | undefined) => (peer === undefined ? "n/a" : `${(peer / cpiox).toFixed(2)}x`);
-    const kernelCell = kernel !== undefined ? fmt(kernel) : r.kernel.reason ?? r.kernel.error ?? "n/a";
-    let tree = "not compared (no qemu)";
+    const kernelCell = kernel !== undefined ? fmt(kernel) : !uml ? (has("linux") ? "not booted: no static busybox" : "no user-mode-linux") : r.kernel.reason ?? r.kernel.error ?? "n/a";
+    let tree = has("qemu-system-x86_64") ? "not compared: no static busybox" : "not compared: no qemu";
     if (qemu) {
       const q = cpioxBench(img, ["--kernel", "qemu", "--runs", "1", "--tools", "none", ...(noKvm ? ["--no-kvm"] : [])]);
       if (q.kernel.note?.includes("KVM")) noKvm = true;
