@@ -8,6 +8,7 @@ import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync,
 import { join } from "node:path";
 import { HELPER_INIT } from "./helper.js";
 import { parseConsoleManifest, type Manifest } from "./manifest.js";
+import { isInstalled } from "./peers.js";
 
 export type KernelMode = "uml" | "qemu";
 
@@ -38,15 +39,6 @@ export interface KernelRun {
 /** What a boot may take at most before it is stopped. */
 export const BOOT_TIMEOUT_MS = 300_000;
 
-const onPath = (cmd: string) => {
-  try {
-    execFileSync("bash", ["-c", `command -v ${cmd}`], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 /** CONFIG_RD_* of a kernel config text: the compressions it unpacks (cpiox's names). */
 function decompressorsOf(config: string): Set<string> {
   const names: Record<string, string> = { GZIP: "gzip", BZIP2: "bzip2", LZMA: "lzma", XZ: "xz", LZO: "lzo", LZ4: "lz4", ZSTD: "zstd" };
@@ -76,8 +68,8 @@ function newestVmlinuz(): string | null {
  * the kernel, or why none can be booted.
  */
 export function chooseKernel(wanted: "auto" | KernelMode, vmlinuz?: string, noKvm = false): KernelInfo | { none: string } {
-  const uml = onPath("linux");
-  const qemu = onPath("qemu-system-x86_64");
+  const uml = isInstalled("linux");
+  const qemu = isInstalled("qemu-system-x86_64");
   if (wanted === "uml" || (wanted === "auto" && uml)) {
     if (!uml) return { none: "user-mode-linux is not installed (`linux` is not on the PATH; Debian package user-mode-linux)" };
     const version = execFileSync("linux", ["--version"], { encoding: "utf8" }).trim();

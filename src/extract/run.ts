@@ -65,16 +65,7 @@ async function extractInto(source: Source, options: ExtractOptions, root: string
   let entries = 0;
   // Selection, filter and --strip-components: what the sink sees (the verifier sees everything).
   const gate = new EntryGate(options);
-  const events: ArchiveEvents = gate.open ? {
-    warn,
-    entry(e) {
-      if (e.type !== "trailer") entries++;
-      return entrySink(e.member).entry(e);
-    },
-    metadata: (target, xattrs) => openSink(target.member)?.metadata(target, xattrs),
-    xattrList: (paths, from) => openSink(from.member)?.xattrList(paths, from),
-    memberStart: showMember(options),
-  } : {
+  const events: ArchiveEvents = {
     warn,
     entry(e) {
       const admitted = gate.admit(e);

@@ -7,6 +7,7 @@ import type { Source } from "../input/sources.js";
 import { openSource, showMember } from "../input/open.js";
 import { PullQueue } from "../input/pull-queue.js";
 import { readArchive } from "../members/splitter.js";
+import type { BodySink } from "../core/body.js";
 import type { ListOptions } from "../options.js";
 import { Selection, unmatchedWarning } from "../select/selection.js";
 
@@ -27,42 +28,15 @@ export async function* entries(source: Source, options: ListOptions = {}): Async
     yield* entriesWithData(source, options);
     return;
   }
-  const { warn } = counted(options);
-  const selection = new Selection(options);
-  const input = await openSource(source, options, warn);
   const queue = new PullQueue<Entry>({ highWater: HOLD_BACK + 1, holdBack: HOLD_BACK });
-  // What a .xattr-list names, by normalized path: shown on the entries that follow it (and on
-  // the ones still held back); entries already handed out cannot change.
-  let listed = new Map<string, Xattr[]>();
-  const attach = (e: Entry, xattrs: Xattr[] | undefined) => {
-    if (xattrs?.length) e.xattrs = [...(e.xattrs ?? []), ...xattrs];
-  };
-  // Most images have no .xattr-list: then no name needs normalizing.
-  const attachListed = (e: Entry) => {
-    if (listed.size) attach(e, listed.get(normalizedPath(e.name)));
-  };
-  // The reader waits after each chunk until the consumer has taken what it produced.
-  const run = readArchive(input.chunks, {
-    warn,
+  const { run } = await readSelected(source, options, queue, {
     entry(e) {
-      if (e.type === "trailer" || !selection.selects(e.name, e.member)) return null;
-      attachListed(e);
       queue.push(e);
       return null;
     },
-    metadata(target, xattrs) {
-      attach(target, xattrs);
-    },
-    memberStart: showMember(options),
-    xattrListRead(paths) {
-      listed = new Map(paths.map((p) => [normalizedPath(p.path), p.xattrs]));
-      for (const e of queue.pending) attachListed(e);
-    },
-    drain: () => queue.waitForRoom(),
-  }, options).then(() => {
-    for (const pattern of selection.unmatched()) warn(unmatchedWarning(pattern));
-    queue.end();
-  }, (e) => queue.fail(e));
+    // Entries still held back get what a .xattr-list read after them names.
+    relisted: (attachListed) => queue.pending.forEach(attachListed),
+  });
   try {
     for await (const batch of queue.batches()) yield* batch;
   } finally {
@@ -85,34 +59,15 @@ export const DATA_QUEUE_MAX = 4 << 20;
  * entry's data) appear on the entry object only once that record has been read.
  */
 async function* entriesWithData(source: Source, options: ListOptions): AsyncGenerator<Entry> {
-  const { warn } = counted(options);
-  const selection = new Selection(options);
-  const input = await openSource(source, options, warn);
   const queue = new PullQueue<Item>({ highWater: DATA_QUEUE_MAX, weigh: (i) => (Buffer.isBuffer(i) ? i.length : 1) });
-  let listed = new Map<string, Xattr[]>();
-  const attach = (e: Entry, xattrs: Xattr[] | undefined) => {
-    if (xattrs?.length) e.xattrs = [...(e.xattrs ?? []), ...xattrs];
-  };
-  const run = readArchive(input.chunks, {
-    warn,
+  const { run } = await readSelected(source, options, queue, {
     entry(e) {
-      if (e.type === "trailer" || !selection.selects(e.name, e.member)) return null;
-      if (listed.size) attach(e, listed.get(normalizedPath(e.name)));
       queue.push(e);
       if (e.type !== "file" || e.size === 0) return null;
       // The views are valid only during the call: each chunk is copied for the consumer.
       return { write: (chunk) => queue.push(Buffer.from(chunk)), end: () => queue.push(DATA_END) };
     },
-    metadata: (target, xattrs) => attach(target, xattrs),
-    memberStart: showMember(options),
-    xattrListRead(paths) {
-      listed = new Map(paths.map((p) => [normalizedPath(p.path), p.xattrs]));
-    },
-    drain: () => queue.waitForRoom(),
-  }, options).then(() => {
-    for (const pattern of selection.unmatched()) warn(unmatchedWarning(pattern));
-    queue.end();
-  }, (e) => queue.fail(e));
+  });
   const batches = queue.batches();
   let batch: Item[] = [];
   let at = 0;
@@ -161,4 +116,48 @@ async function* entriesWithData(source: Source, options: ListOptions): AsyncGene
     await batches.return(undefined);
     await run;
   }
+}
+
+/**
+ * Starts reading the archive for entries(): trailers dropped, the selection applied, xattrs a
+ * .xattr-list names (on entries after it) and METADATA!!! records attach to their entries,
+ * patterns that matched nothing warned about; the reader waits while `queue` is full. `run` is
+ * the read, which ends or fails the queue.
+ */
+async function readSelected<T>(
+  source: Source, options: ListOptions, queue: PullQueue<T>,
+  take: { entry(e: Entry): BodySink | null; relisted?(attachListed: (e: Entry) => void): void },
+): Promise<{ run: Promise<void> }> {
+  const { warn } = counted(options);
+  const selection = new Selection(options);
+  const input = await openSource(source, options, warn);
+  // What a .xattr-list names, by normalized path; entries already handed out cannot change.
+  let listed = new Map<string, Xattr[]>();
+  const attach = (e: Entry, xattrs: Xattr[] | undefined) => {
+    if (xattrs?.length) e.xattrs = [...(e.xattrs ?? []), ...xattrs];
+  };
+  // Most images have no .xattr-list: then no name needs normalizing.
+  const attachListed = (e: Entry) => {
+    if (listed.size) attach(e, listed.get(normalizedPath(e.name)));
+  };
+  // Wrapped: an async function would otherwise wait for the whole read, which waits for the consumer.
+  const run = readArchive(input.chunks, {
+    warn,
+    entry(e) {
+      if (e.type === "trailer" || !selection.selects(e.name, e.member)) return null;
+      attachListed(e);
+      return take.entry(e);
+    },
+    metadata: (target, xattrs) => attach(target, xattrs),
+    memberStart: showMember(options),
+    xattrListRead(paths) {
+      listed = new Map(paths.map((p) => [normalizedPath(p.path), p.xattrs]));
+      take.relisted?.(attachListed);
+    },
+    drain: () => queue.waitForRoom(),
+  }, options).then(() => {
+    for (const pattern of selection.unmatched()) warn(unmatchedWarning(pattern));
+    queue.end();
+  }, (e) => queue.fail(e));
+  return { run };
 }

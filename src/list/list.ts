@@ -28,5 +28,5 @@ export async function examine(source: Source, options: ExamineOptions = {}): Pro
   const { counter, warn } = counted(options);
   const input = await openSource(source, options, warn);
   const summary = await readArchive(input.chunks, { warn, entry: () => null, memberStart: showMember(options) }, options);
-  return { size: summary.size, members: summary.members, warnings: counter.warnings, ...(summary.bootconfig ? { bootconfig: summary.bootconfig } : {}) };
+  return { size: summary.size, members: summary.members, warnings: counter.warnings, bootconfig: summary.bootconfig };
 }

@@ -236,7 +236,7 @@ export async function readArchive(
       });
       closePlain(reader.offset);
     } else closePlain(parser.lastEntryEnd);
-    return { members, size: reader.offset, ...(bootconfig ? { bootconfig } : {}) };
+    return { members, size: reader.offset, bootconfig: bootconfig ?? undefined };
   } finally {
     await reader.close();
   }

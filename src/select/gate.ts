@@ -18,20 +18,19 @@ export class EntryGate {
   /** Entries let through, as the parser gave them -> as the sink saw them. */
   private readonly passed = new WeakMap<Entry, Entry>();
 
+  /** Every entry passes unchanged: nothing to select, rename, filter or report. */
+  private readonly open: boolean;
+
   constructor(private readonly opts: GateOptions) {
     this.selection = new Selection(opts);
     this.strip = opts.stripComponents ?? 0;
     stripComponents(Buffer.from("x"), this.strip); // validates the count before anything is read
-  }
-
-  /** Whether every entry passes unchanged (no gate needed). */
-  get open(): boolean {
-    return !this.selection.active && this.strip === 0 && !this.opts.filter && !this.opts.onentry;
+    this.open = !this.selection.active && this.strip === 0 && !opts.filter && !opts.onentry;
   }
 
   /** The entry as the sink should see it, or null when it is left out. Trailers always pass. */
   admit(e: Entry): Entry | null {
-    if (e.type === "trailer") return e;
+    if (this.open || e.type === "trailer") return e;
     if (!this.selection.selects(e.name, e.member)) return null;
     let out = e;
     if (this.strip) {
@@ -47,11 +46,12 @@ export class EntryGate {
 
   /** How an entry seen earlier was let through (a METADATA!!! record's target), or null. */
   admitted(e: Entry): Entry | null {
-    return this.passed.get(e) ?? null;
+    return this.open ? e : this.passed.get(e) ?? null;
   }
 
   /** The .xattr-list paths of selected entries, renamed as their entries were. */
   listedPaths(paths: XattrListPath[]): XattrListPath[] {
+    if (this.open) return paths;
     const out: XattrListPath[] = [];
     for (const p of paths) {
       if (!this.selection.selects(p.path)) continue;
