@@ -2,12 +2,13 @@
 // (verify: 0 pass, 1 policy violated, 2 malformed or unreadable).
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import type { CreateCompression, XattrEncoding } from "./create/index.js";
+import type { CreateCompression, CreateMember, XattrEncoding } from "./create/index.js";
+import { COMPRESSION_NAMES } from "./create/compress/names.js";
 import type { CreateFormat } from "./create/encode.js";
 import { CpioxError, describeWhere, fsError, type Warning } from "./errors.js";
 import { installSignalCleanup } from "./process/cleanup.js";
 import type { ExtractOptions } from "./options.js";
-import { entryJson, humanSize, longLine, memberCounts, membersTable, ownerNames, xattrLines, type OwnerNames } from "./cli/format.js";
+import { entryJson, humanSize, longLine, memberCounts, membersTable, ownerNames, ukiLines, xattrLines, type OwnerNames } from "./cli/format.js";
 import { ProgressLine } from "./input/progress.js";
 import type { VerifyOptions } from "./verify/index.js";
 
@@ -49,6 +50,8 @@ Commands:
   examine ARCHIVE|-          one row per member (plain archive or compressed stream)
   verify ARCHIVE|-           check an image against a policy without extracting it
                              (exit 0 pass, 1 policy violated, 2 malformed or unreadable)
+  diff A B                   what differs between two images as the kernel would unpack them
+                             (exit 0 equal, 1 different, 2 error)
   create -C DIR -o FILE|-    write an initramfs of DIR, with its xattrs
   bench IMAGE                time the kernel's own unpack of IMAGE (user-mode-linux or
                              qemu), cpiox's and other tools', and compare their trees
@@ -102,18 +105,25 @@ PATTERNs select entries as for extract (shell globs on the path; a directory bri
 ${COMMON_HELP}
   -q, --quiet           print nothing but warnings and errors
   -h, --help            this help`,
-  create: `Usage: cpiox create (-C DIR | --list FILE) -o FILE|- [options]
+  create: `Usage: cpiox create (-C DIR | --list FILE) [--compress KIND [--level N]]... -o FILE|- [options]
 
-  -C, --directory DIR   the tree to archive (entries sorted bytewise, "." first,
+Each -C DIR or --list FILE is one member of the image, in the order given (an uncompressed
+early member first, then a compressed main one, as mkinitramfs writes them); --compress and
+--level after a member apply to it, before the first one to every member that names none.
+  -C, --directory DIR   a tree to archive (entries sorted bytewise, "." first,
                         hard links detected, symlinks never followed)
   --list FILE           a gen_init_cpio list file instead (file/dir/nod/slink/pipe/
-                        sock lines, and "xattr name=0xHEX" lines for the next entry)
+                        sock lines, and "xattr name=0xHEX" lines for the next entry);
+                        "#cpio: KIND [-LEVEL]" lines start a new member, as in 3cpio
   -o, --output FILE     where to write the image; - for standard output
   --format FORMAT       newc (default), crc (with data checksums) or newcx
   --xattrs ENCODING     none (default; newcx with --format newcx), newcx, metadata
                         (a METADATA!!! file after each entry with xattrs) or
                         xattr-list (one .xattr-list file); read without following
-  --compress KIND       none (default), gzip (-9) or zstd (-19, with a checksum)
+  --compress KIND       none (default), gzip, zstd, xz (crc32 check), lzma, lz4 (the legacy
+                        frame), lzo (lzop) or bzip2
+  --level N             the compression level; defaults as mkinitramfs: gzip 6, zstd 9,
+                        xz 6, lzma 6, lz4 9, lzo 3, bzip2 9
   SOURCE_DATE_EPOCH     (environment) clamps every mtime to it, for reproducible images
   -q, --quiet           no summary line
   -h, --help            this help`,
@@ -150,6 +160,20 @@ to a tmpfs, and compares every tree with the kernel's, field by field.
   -q, --quiet           print nothing; the exit status says it all
   -h, --help            this help
 Exit status: 0 cpiox's tree equals the kernel's (or no kernel was booted), 1 it differs, 2 error.`,
+  diff: `Usage: cpiox diff A B [options]
+
+Compares the trees two images unpack to, with the kernel's rules: paths added, removed and
+changed (type, mode, uid, gid, size, digest, target, device, xattrs), files' bytes per top-level
+directory, each member's size, and the paths that two members of one image both write. A and B
+are files, URLs, or - for standard input (one of them).
+  --json                the report as one JSON object (schema cpiox-diff/1)
+  -P, --member N[,M...] compare only the entries of these members (from 0)
+  --keep-metadata-files, --max-size BYTES, --max-ratio N, --retries N, --retry-delay MS,
+  --timeout MS, --min-rate BYTES, --deadline MS
+                        as for the other commands, applied to both images
+  -q, --quiet           print nothing; the exit status says it all
+  -h, --help            this help
+Exit status: 0 the images unpack to the same tree, 1 they differ, 2 error.`,
   examine: `Usage: cpiox examine ARCHIVE|- [options]
 
 One row per member: offsets, kind, sizes (KiB/MiB/GiB), the compression ratio, entries, xattr
@@ -190,10 +214,13 @@ const OPTIONS = {
     manifest: { type: "string" }, against: { type: "string" }, json: { type: "boolean" } },
   list: { ...COMMON, exclude: { type: "string", multiple: true }, member: { type: "string", short: "P", multiple: true },
     utc: { type: "boolean" }, numeric: { type: "boolean" }, verbose: { type: "boolean", short: "v" }, json: { type: "boolean" }, xattrs: { type: "boolean" } },
+  diff: { "max-size": { type: "string" }, "max-ratio": { type: "string" }, "keep-metadata-files": { type: "boolean" }, retries: { type: "string" },
+    "retry-delay": { type: "string" }, timeout: { type: "string" }, "min-rate": { type: "string" }, deadline: { type: "string" },
+    quiet: { type: "boolean", short: "q" }, help: { type: "boolean", short: "h" }, json: { type: "boolean" }, member: { type: "string", short: "P", multiple: true } },
   examine: { ...COMMON, json: { type: "boolean" }, bytes: { type: "boolean", short: "b" }, count: { type: "boolean" }, bootconfig: { type: "boolean" } },
   create: { quiet: { type: "boolean", short: "q" }, help: { type: "boolean", short: "h" },
-    directory: { type: "string", short: "C" }, output: { type: "string", short: "o" }, list: { type: "string" },
-    format: { type: "string" }, xattrs: { type: "string" }, compress: { type: "string" } },
+    directory: { type: "string", short: "C", multiple: true }, output: { type: "string", short: "o" }, list: { type: "string", multiple: true },
+    format: { type: "string" }, xattrs: { type: "string" }, compress: { type: "string", multiple: true }, level: { type: "string", multiple: true } },
   bench: { quiet: { type: "boolean", short: "q" }, help: { type: "boolean", short: "h" }, kernel: { type: "string" },
     vmlinuz: { type: "string" }, "no-kvm": { type: "boolean" }, busybox: { type: "string" }, runs: { type: "string" }, tools: { type: "string" },
     json: { type: "boolean" }, chart: { type: "string" } },
@@ -208,6 +235,7 @@ const CONFLICTS: Partial<Record<Command, [string, string][]>> = {
   verify: [["json", "quiet"], ["progress", "no-progress"]],
   examine: [["json", "quiet"], ["progress", "no-progress"], ["json", "count"], ["json", "bytes"], ["count", "bytes"], ["bootconfig", "json"], ["bootconfig", "count"]],
   bench: [["json", "quiet"]],
+  diff: [["json", "quiet"]],
   extract: [["progress", "no-progress"], ["same-owner", "no-same-owner"], ["to-stdout", "directory"], ["to-stdout", "atomic"],
     ["to-stdout", "verify"], ["to-stdout", "strip-components"], ["to-stdout", "split"]],
 };
@@ -263,8 +291,10 @@ function parseCommand(cmd: Command, args: string[]) {
   for (const [a, b] of CONFLICTS[cmd] ?? []) {
     if (seen.has(a) && seen.has(b)) throw new UsageError(`--${a} and --${b} cannot be used together`);
   }
-  return { values: parsed.values as Values, positionals: parsed.positionals };
+  return { values: parsed.values as Values, positionals: parsed.positionals, tokens: (parsed.tokens ?? []) as Tokens };
 }
+
+type Tokens = { kind: string; name?: string; value?: string }[];
 
 /**
  * bsdtar's spellings: `-t`/`-x` with `-v` and `-f ARCHIVE` bundled or not (`cpiox -tvf IMG`,
@@ -308,9 +338,9 @@ export async function main(argv: string[], out = process.stdout, err = process.s
   }
   if (!(command in OPTIONS)) return usageFailure(err, null, `unknown command ${JSON.stringify(command)}`);
   const cmd = command as Command;
-  let v: Values, positionals: string[];
+  let v: Values, positionals: string[], tokens: Tokens;
   try {
-    ({ values: v, positionals } = parseCommand(cmd, rest));
+    ({ values: v, positionals, tokens } = parseCommand(cmd, rest));
   } catch (e) {
     if (e instanceof UsageError) return usageFailure(err, cmd, e.message);
     throw e;
@@ -321,11 +351,12 @@ export async function main(argv: string[], out = process.stdout, err = process.s
   }
   let progress: ProgressLine | undefined;
   try {
-    if (cmd === "create") return await runCreate(v, positionals, out);
+    if (cmd === "create") return await runCreate(v, positionals, tokens, out);
     if (cmd === "bench") return await runBench(v, positionals, out, err);
-    // extract and list take PATTERNs after the archive; the others exactly one archive.
+    // extract and list take PATTERNs after the archive; diff two images; the others exactly one.
     const takesPatterns = cmd === "extract" || cmd === "list";
-    if (positionals.length < 1 || (!takesPatterns && positionals.length > 1)) {
+    if (cmd === "diff" && positionals.length !== 2) throw new UsageError("expected two images, A and B (files, URLs, or - for one of them)");
+    if (positionals.length < 1 || (!takesPatterns && cmd !== "diff" && positionals.length > 1)) {
       throw new UsageError(`expected exactly one ARCHIVE (a file, - for standard input, or a URL)${takesPatterns ? ", then any PATTERNs" : ""}`);
     }
     const [source, ...patterns] = positionals;
@@ -352,7 +383,15 @@ export async function main(argv: string[], out = process.stdout, err = process.s
       sha256: v.sha256 as string | undefined, sha512: v.sha512 as string | undefined, progress,
       patterns, exclude: v.exclude as string[] | undefined, members: parseMembers(v.member),
     };
-    if (cmd === "extract") {
+    if (cmd === "diff") {
+      const { diff } = await import("./diff/index.js");
+      const { formatDiff } = await import("./diff/format.js");
+      // Two inputs at once: one progress line cannot follow both; B is not a pattern.
+      const { patterns: _b, progress: _line, ...diffOptions } = common;
+      const report = await diff(positionals[0], positionals[1], diffOptions);
+      if (!v.quiet) out.write(v.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatDiff(report)}\n`);
+      return report.equal ? 0 : 1;
+    } else if (cmd === "extract") {
       await runExtract(source, v, common, out);
     } else if (cmd === "verify") {
       return await runVerify(source, v, common, out);
@@ -370,7 +409,8 @@ export async function main(argv: string[], out = process.stdout, err = process.s
           if (!bc) throw new CpioxError("CPIOX_BOOTCONFIG", "the image ends in no bootconfig trailer (#BOOTCONFIG)");
           out.write(bc.text.endsWith("\n") ? bc.text : `${bc.text}\n`);
         } else {
-          out.write(v.json ? JSON.stringify(r) + "\n" : v.count ? `${memberCounts(r.members)}\n` : `${membersTable(r.members, Boolean(v.bytes))}\n${size}, ${r.members.length} member(s)\n${trailer}`);
+          const uki = r.uki ? `${ukiLines(r.uki, Boolean(v.bytes))}\n` : "";
+          out.write(v.json ? JSON.stringify(r) + "\n" : v.count ? `${memberCounts(r.members)}\n` : `${membersTable(r.members, Boolean(v.bytes))}\n${size}, ${r.members.length} member(s)\n${trailer}${uki}`);
         }
       }
     }
@@ -486,34 +526,63 @@ export function parseSize(text: string | boolean | string[] | undefined, option:
   return Math.floor(Number(m[1]) * SUFFIX[m[2].toLowerCase()]);
 }
 
-async function runCreate(v: Values, positionals: string[], out: NodeJS.WritableStream): Promise<number> {
+/**
+ * create's members from the order of its options: each -C/--list starts one; --compress and
+ * --level apply to the member they follow, or (before the first) to each member that sets none.
+ */
+function createMembers(tokens: Tokens): CreateMember[] {
+  const members: (CreateMember & { levelText?: string })[] = [];
+  const defaults: { compress?: string; levelText?: string } = {};
+  for (const t of tokens) {
+    if (t.kind !== "option" || t.value === undefined) continue;
+    const current = members[members.length - 1];
+    if (t.name === "directory" || t.name === "list") {
+      members.push(t.name === "directory" ? { cwd: t.value } : { listFile: readListFile(t.value) });
+    } else if (t.name === "compress" || t.name === "level") {
+      const into = (current ?? defaults) as Record<string, string | undefined>;
+      const key = t.name === "compress" ? "compress" : "levelText";
+      if (into[key] !== undefined) throw new UsageError(`--${t.name} given twice for ${current ? "one member" : "every member"}`);
+      into[key] = t.value;
+    }
+  }
+  if (!members.length) throw new UsageError("give -C DIR or --list FILE (once per member)");
+  return members.map((m) => {
+    const compress = (m.compress ?? defaults.compress ?? "none") as string;
+    if (!(COMPRESSION_NAMES as readonly string[]).includes(compress)) throw new UsageError(`--compress must be one of ${COMPRESSION_NAMES.join(", ")}`);
+    const levelText = m.levelText ?? (m.compress === undefined ? defaults.levelText : undefined);
+    if (levelText !== undefined && !/^\d+$/.test(levelText)) throw new UsageError(`--level takes a whole number, not ${JSON.stringify(levelText)}`);
+    return { cwd: m.cwd, listFile: m.listFile, compress: compress as CreateCompression, level: levelText === undefined ? undefined : Number(levelText) };
+  });
+}
+
+function readListFile(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    throw fsError("CPIOX_INPUT", `cannot read the list file ${path}`, e);
+  }
+}
+
+async function runCreate(v: Values, positionals: string[], tokens: Tokens, out: NodeJS.WritableStream): Promise<number> {
   if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
-  if ((typeof v.directory === "string") === (typeof v.list === "string")) throw new UsageError("give -C DIR or --list FILE");
   if (typeof v.output !== "string") throw new UsageError("-o FILE (or - for standard output) is required");
   const format = (v.format ?? "newc") as string;
   const xattrs = (v.xattrs ?? (format === "newcx" ? "newcx" : "none")) as string;
-  const compress = (v.compress ?? "none") as string;
   if (!["newc", "crc", "newcx"].includes(format)) throw new UsageError("--format must be newc, crc or newcx");
   if (!["none", "newcx", "metadata", "xattr-list"].includes(xattrs)) throw new UsageError("--xattrs must be none, newcx, metadata or xattr-list");
-  if (!["none", "gzip", "zstd"].includes(compress)) throw new UsageError("--compress must be none, gzip or zstd");
   const epochText = process.env.SOURCE_DATE_EPOCH;
   if (epochText !== undefined && !/^\d+$/.test(epochText)) throw new UsageError("SOURCE_DATE_EPOCH must be a whole number of seconds");
-  let listFile: string | undefined;
-  if (typeof v.list === "string") {
-    try {
-      listFile = readFileSync(v.list, "utf8");
-    } catch (e) {
-      throw fsError("CPIOX_INPUT", `cannot read the list file ${v.list}`, e);
-    }
-  }
+  const members = createMembers(tokens);
   const { create } = await import("./create/index.js");
   const r = await create({
-    cwd: v.directory as string | undefined, listFile,
-    output: v.output === "-" ? process.stdout : v.output,
-    format: format as CreateFormat, xattrs: xattrs as XattrEncoding, compress: compress as CreateCompression,
+    members, output: v.output === "-" ? process.stdout : v.output,
+    format: format as CreateFormat, xattrs: xattrs as XattrEncoding,
     sourceDateEpoch: epochText === undefined ? undefined : Number(epochText),
   });
-  if (!v.quiet && v.output !== "-") out.write(`wrote ${r.entries} entries (${r.bytes} bytes of cpio) to ${v.output}\n`);
+  if (!v.quiet && v.output !== "-") {
+    const parts = r.members.map((m) => `${m.compress}${m.level === null ? "" : ` -${m.level}`}`);
+    out.write(`wrote ${r.entries} entries (${r.bytes} bytes of cpio) in ${r.members.length} member(s) (${parts.join(", ")}) to ${v.output}\n`);
+  }
   return 0;
 }
 

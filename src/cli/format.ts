@@ -1,5 +1,6 @@
 // Text renderings shared by the CLI: ls -l style lines, JSON objects, the members table.
 import { printableName, type Entry } from "../entries.js";
+import type { UkiInfo } from "../members/uki.js";
 import type { MemberInfo } from "../members/splitter.js";
 
 const TYPE_CHAR: Record<string, string> = {
@@ -130,4 +131,22 @@ export function membersTable(members: MemberInfo[], exactBytes = false): string 
 export function memberCounts(members: MemberInfo[]): string {
   const total = members.reduce((n, m) => n + m.entries, 0);
   return [...members.map((m) => `member ${m.index} (${m.kind}): ${m.entries} entries`), `total: ${total} entries in ${members.length} member(s)`].join("\n");
+}
+
+/** examine's lines for a unified kernel image: every section with its size and SHA-256, and the texts. */
+export function ukiLines(uki: UkiInfo, exactBytes = false): string {
+  const size = (n: number) => (exactBytes ? String(n) : humanSize(n));
+  const rows = uki.sections.map((s) => [s.name, String(s.offset), size(s.size), s.sha256]);
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length), ["section", "offset", "size"][i].length));
+  const line = (r: string[]) => `${r[0].padEnd(widths[0])}  ${r[1].padStart(widths[1])}  ${r[2].padStart(widths[2])}  ${r[3]}`;
+  const out = [
+    `unified kernel image (${uki.machine}): the members above are read from ${uki.initrd.join(" + ")} (${size(uki.initrdSize)}, offsets within it), as systemd-stub passes them`,
+    line(["section", "offset", "size", "sha256"]), ...rows.map(line),
+  ];
+  for (const s of uki.sections) {
+    if (s.text === undefined) continue;
+    const text = s.name === ".osrel" ? /^PRETTY_NAME="?([^"\n]*)/m.exec(s.text)?.[1] ?? s.text.split("\n")[0] : s.text.trim();
+    out.push(`${s.name}: ${JSON.stringify(text)}`);
+  }
+  return out.join("\n");
 }

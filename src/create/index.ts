@@ -1,51 +1,113 @@
-// `cpiox create`: an initramfs from a directory, in newc, crc or newcx, carrying the tree's
-// xattrs in one of the three encodings, optionally gzip- or zstd-compressed; streamed, bodies
-// never held whole.
+// `cpiox create`: an initramfs of one or more members (an uncompressed early one, then a
+// compressed main one, as mkinitramfs and dracut write them), each from a directory or a list
+// file, in newc, crc or newcx, carrying the tree's xattrs in one of the three encodings, each
+// member in any compression the kernel reads; streamed, bodies never held whole.
 import { createReadStream, createWriteStream, mkdtempSync, openSync, readSync, closeSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { PassThrough, type Writable } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import { createGzip } from "node:zlib";
+import { PassThrough, Writable } from "node:stream";
+import { finished, pipeline } from "node:stream/promises";
 import { CpioxError, fsError } from "../errors.js";
 import { whileBuilding } from "../process/cleanup.js";
 import type { Xattr } from "../entries.js";
 import { byteSum } from "../kernel/checksum.js";
 import { dataPadding, encodeHeader, metadataRecords, xattrEntry, xattrListEntry, type CreateFormat } from "./encode.js";
 import { walkTree, type ArchiveItem } from "./tree.js";
-import { ZstdCompress } from "./zstd.js";
-import { parseListFile } from "./list-file.js";
+import { COMPRESSORS, compressionLevel, type CreateCompression } from "./compress/index.js";
+import { listFileSections, parseListFile } from "./list-file.js";
 
+export type { CreateCompression } from "./compress/index.js";
 export type XattrEncoding = "none" | "newcx" | "metadata" | "xattr-list";
-export type CreateCompression = "none" | "gzip" | "zstd";
 
-export interface CreateOptions {
+/** One member of the image: its own cpio archive (own TRAILER!!!), from a directory or a list file. */
+export interface CreateMember {
   /** The directory to archive (or use `listFile`). */
   cwd?: string;
   /** A gen_init_cpio-style list file's text, instead of a directory. */
   listFile?: string;
+  compress?: CreateCompression;
+  /** The compression's level (default: the one mkinitramfs uses, see the README). */
+  level?: number;
+}
+
+export interface CreateOptions extends CreateMember {
+  /**
+   * Several members, written in this order (instead of `cwd`/`listFile`); a list file may also
+   * hold several, separated by `#cpio: KIND [-LEVEL]` lines.
+   */
+  members?: CreateMember[];
   /** Where to write: a path, or a writable stream (default: stdout from the CLI). */
   output: string | Writable;
   format?: CreateFormat;
   xattrs?: XattrEncoding;
-  compress?: CreateCompression;
   /** Clamp every mtime to this (SOURCE_DATE_EPOCH), for reproducible images. */
   sourceDateEpoch?: number;
 }
 
+export interface CreatedMember {
+  offset: number;
+  compress: CreateCompression;
+  level: number | null;
+  entries: number;
+  /** Bytes of cpio, before compression. */
+  bytes: number;
+  /** Bytes written for the member, with the padding after it. */
+  size: number;
+}
+
+export interface CreateResult {
+  /** Entries and bytes of cpio over all members. */
+  entries: number;
+  bytes: number;
+  members: CreatedMember[];
+}
+
 const COPY_CHUNK = 1 << 20;
 
-export async function create(options: CreateOptions): Promise<{ entries: number; bytes: number }> {
+/** Staging for the cpio stream: small header writes reach a compressor in batches this large. */
+const BATCH = 1 << 20;
+
+interface PlannedMember {
+  items: ArchiveItem[];
+  compress: CreateCompression;
+  level: number | undefined;
+}
+
+/** The members to write, each with its entries read (or its list parsed) and its level checked. */
+function planMembers(options: CreateOptions, now: number, withXattrs: boolean): PlannedMember[] {
+  const given = options.members ?? [{ cwd: options.cwd, listFile: options.listFile, compress: options.compress, level: options.level }];
+  if (options.members && (options.cwd !== undefined || options.listFile !== undefined || options.compress !== undefined || options.level !== undefined)) {
+    throw new CpioxError("CPIOX_BAD_ARGUMENT", "give members, or one directory or list file with its compression, not both");
+  }
+  if (!given.length) throw new CpioxError("CPIOX_BAD_ARGUMENT", "an image needs at least one member");
+  const planned: PlannedMember[] = [];
+  for (const m of given) {
+    if ((m.cwd === undefined) === (m.listFile === undefined)) {
+      throw new CpioxError("CPIOX_BAD_ARGUMENT", "give either a directory or a list file for each member");
+    }
+    if (m.cwd !== undefined) {
+      const compress = m.compress ?? "none";
+      planned.push({ items: walkTree(m.cwd, withXattrs), compress, level: compressionLevel(compress, m.level) });
+      continue;
+    }
+    // A list file's own #cpio sections; the member's compression applies where a section names none.
+    for (const section of listFileSections(m.listFile!)) {
+      const compress = section.compress ?? m.compress ?? "none";
+      const level = section.compress !== undefined ? section.level : m.level;
+      planned.push({ items: parseListFile(section.text, now), compress, level: compressionLevel(compress, level) });
+    }
+  }
+  return planned;
+}
+
+export async function create(options: CreateOptions): Promise<CreateResult> {
   const format = options.format ?? "newc";
   const encoding = options.xattrs ?? (format === "newcx" ? "newcx" : "none");
   if (encoding === "newcx" && format !== "newcx") {
     throw new CpioxError("CPIOX_BAD_ARGUMENT", "--xattrs newcx needs --format newcx");
   }
-  if ((options.cwd === undefined) === (options.listFile === undefined)) {
-    throw new CpioxError("CPIOX_BAD_ARGUMENT", "give either a directory or a list file");
-  }
   const now = options.sourceDateEpoch ?? Math.floor(Date.now() / 1000);
-  const entries = options.listFile !== undefined ? parseListFile(options.listFile, now) : walkTree(options.cwd!, encoding !== "none");
-  if (typeof options.output !== "string") return writeImage(entries, options, format, encoding, options.output);
+  const members = planMembers(options, now, encoding !== "none");
+  if (typeof options.output !== "string") return writeImage(members, options, format, encoding, options.output);
   // A file is written under a temporary name beside it and renamed only when complete, so a
   // failure (or a signal) never leaves a partial image, nor replaces an existing one.
   const output = options.output;
@@ -58,7 +120,7 @@ export async function create(options: CreateOptions): Promise<{ entries: number;
   const discard = () => rmSync(dirname(temp), { recursive: true, force: true });
   const done = whileBuilding(discard);
   try {
-    const r = await writeImage(entries, options, format, encoding, createWriteStream(temp, { mode: 0o666 }));
+    const r = await writeImage(members, options, format, encoding, createWriteStream(temp, { mode: 0o666 }));
     renameSync(temp, output);
     return r;
   } catch (e) {
@@ -69,22 +131,87 @@ export async function create(options: CreateOptions): Promise<{ entries: number;
   }
 }
 
-async function writeImage(
-  entries: ArchiveItem[], options: CreateOptions, format: CreateFormat, encoding: XattrEncoding, sink: Writable,
-): Promise<{ entries: number; bytes: number }> {
-  const raw = new PassThrough({ highWaterMark: 4 << 20 });
-  const done = (options.compress === "gzip" ? pipeline(raw, createGzip({ level: 9 }), sink)
-    : options.compress === "zstd" ? pipeline(raw, new ZstdCompress(19), sink)
-    : pipeline(raw, sink)).catch((e: unknown) => {
-    throw fsError("CPIOX_OUTPUT", "cannot write the image", e);
+/**
+ * A member's way into the image: passes what it is given on to the sink (waiting for it to
+ * drain) and counts it, while the sink stays open for the next member.
+ */
+function memberInto(sink: Writable, count: { written: number }): Writable {
+  return new Writable({
+    highWaterMark: 4 << 20,
+    write(chunk: Buffer, _enc, done) {
+      count.written += chunk.length;
+      if (sink.write(chunk)) done();
+      else sink.once("drain", () => done());
+    },
   });
+}
+
+async function writeImage(
+  members: PlannedMember[], options: CreateOptions, format: CreateFormat, encoding: XattrEncoding, sink: Writable,
+): Promise<CreateResult> {
+  const sinkFailed = new Promise<never>((_, reject) => sink.once("error", reject));
+  sinkFailed.catch(() => undefined);
+  const count = { written: 0 };
+  const result: CreateResult = { entries: 0, bytes: 0, members: [] };
+  try {
+    for (const [i, m] of members.entries()) {
+      const offset = count.written;
+      const bytes = await Promise.race([writeMember(m, options, format, encoding, memberInto(sink, count)), sinkFailed]);
+      // The next member starts 4-aligned in the whole image, as the kernel needs after a
+      // compressed one; after lz4 legacy data a zero word ends the stream first. Nothing after
+      // the last member: the decompressors' own tools take trailing zeros for garbage.
+      const last = i === members.length - 1;
+      const pad = last ? 0 : (4 - (count.written % 4)) % 4 + (m.compress === "lz4" ? 4 : 0);
+      if (pad) {
+        count.written += pad;
+        if (!sink.write(Buffer.alloc(pad))) await Promise.race([new Promise((r) => sink.once("drain", r)), sinkFailed]);
+      }
+      result.members.push({ offset, compress: m.compress, level: m.level ?? null, entries: m.items.length, bytes, size: count.written - offset });
+      result.entries += m.items.length;
+      result.bytes += bytes;
+    }
+    sink.end();
+    await finished(sink);
+  } catch (e) {
+    sink.destroy();
+    throw fsError("CPIOX_OUTPUT", "cannot write the image", e);
+  }
+  return result;
+}
+
+/** Writes one member's cpio (through its compressor) to the sink; returns its bytes of cpio. */
+async function writeMember(
+  m: PlannedMember, options: CreateOptions, format: CreateFormat, encoding: XattrEncoding, sink: Writable,
+): Promise<number> {
+  const raw = new PassThrough({ highWaterMark: 4 << 20 });
+  const stages: NodeJS.ReadWriteStream[] = m.compress === "none" ? [] : [COMPRESSORS[m.compress].open(m.level!)];
+  const done = pipeline([raw, ...stages, sink]);
   // A failed output stops the writer at once instead of waiting for a drain that never comes.
   done.catch(() => undefined);
   let bytes = 0;
-  const write = async (b: Buffer) => {
-    bytes += b.length;
+  let batch = Buffer.allocUnsafe(BATCH), batched = 0;
+  const push = async (b: Buffer) => {
     if (!raw.write(b)) await Promise.race([new Promise((r) => raw.once("drain", r)), done]);
   };
+  const flush = async () => {
+    if (!batched) return;
+    const full = batch.subarray(0, batched);
+    batch = Buffer.allocUnsafe(BATCH);
+    batched = 0;
+    await push(full);
+  };
+  const write = async (b: Buffer) => {
+    bytes += b.length;
+    if (b.length >= BATCH) {
+      await flush();
+      await push(b);
+      return;
+    }
+    if (batched + b.length > BATCH) await flush();
+    batch.set(b, batched);
+    batched += b.length;
+  };
+  const entries = m.items;
   let ino = entries.length + 1;
   const special = (name: string, data: Buffer) => encodeEntry(format, {
     ino: ino++, mode: 0o100000, uid: 0, gid: 0, nlink: 1, mtime: 0, size: data.length, devMajor: 0, devMinor: 0,
@@ -108,11 +235,12 @@ async function writeImage(
     }, Buffer.alloc(0)));
     // Pad to a 512-byte multiple, as cpio and gen_init_cpio do.
     await write(Buffer.alloc((512 - (bytes % 512)) % 512));
+    await flush();
   } finally {
     raw.end();
   }
   await done;
-  return { entries: entries.length, bytes };
+  return bytes;
 }
 
 function listPath(name: Buffer): Buffer {

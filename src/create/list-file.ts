@@ -6,11 +6,42 @@
 //   pipe <name> <mode> <uid> <gid>
 //   sock <name> <mode> <uid> <gid>
 //   xattr <name>=0x<hex value>          (applies to the next non-xattr line)
+//   #cpio[: KIND [-LEVEL]]              (3cpio's section marker: the lines after it are a new member)
 // Leading "/" is stripped from names; ${VAR} in a file location is taken from the environment.
 import { statSync } from "node:fs";
 import { CpioxError } from "../errors.js";
 import type { Xattr } from "../entries.js";
 import type { ArchiveItem } from "./tree.js";
+import type { CreateCompression } from "./compress/index.js";
+
+export interface ListSection {
+  /** The section's lines, with every other line blanked so that errors keep their line numbers. */
+  text: string;
+  compress?: CreateCompression;
+  level?: number;
+}
+
+/**
+ * Splits a list file at its `#cpio` markers (`#cpio`, `#cpio: zstd`, `#cpio: xz -9`), as 3cpio's
+ * manifest does; without markers it is one section. Lines before the first marker make a
+ * section only if they hold an entry.
+ */
+export function listFileSections(text: string): ListSection[] {
+  const lines = text.split("\n");
+  const sections: { from: number; to: number; compress?: CreateCompression; level?: number }[] = [{ from: 0, to: lines.length }];
+  lines.forEach((raw, index) => {
+    const line = raw.trim();
+    if (!/^#cpio(?!\w)/.test(line)) return;
+    const m = /^#cpio(?::\s*(\w+)(?:\s+-(\d+))?)?\s*$/.exec(line);
+    if (!m) throw new CpioxError("CPIOX_BAD_ARGUMENT", `list file line ${index + 1}: a section marker is "#cpio" or "#cpio: KIND [-LEVEL]": ${JSON.stringify(raw)}`);
+    sections[sections.length - 1].to = index;
+    sections.push({ from: index + 1, to: lines.length, compress: m[1] as CreateCompression | undefined, level: m[2] === undefined ? undefined : Number(m[2]) });
+  });
+  const holdsEntry = (from: number, to: number) => lines.slice(from, to).some((l) => l.trim() && !l.trim().startsWith("#"));
+  return sections
+    .filter((s, i) => i > 0 || sections.length === 1 || holdsEntry(s.from, s.to))
+    .map((s) => ({ text: lines.map((l, i) => (i >= s.from && i < s.to ? l : "")).join("\n"), compress: s.compress, level: s.level }));
+}
 
 const TYPES = { file: 0o100000, dir: 0o040000, nod: 0, slink: 0o120000, pipe: 0o010000, sock: 0o140000 } as const;
 const ARGS: Record<keyof typeof TYPES, number[]> = {

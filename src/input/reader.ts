@@ -112,3 +112,13 @@ export async function readInto(reader: ChunkReader, dest: Uint8Array, n: number)
   }
   return got;
 }
+
+/** What is left of a reader, as an iterator of its chunks (for a layer that re-frames the input). */
+export function readerChunks(reader: ChunkReader): AsyncIterator<Uint8Array> {
+  return {
+    async next() {
+      const c = await reader.next();
+      return c ? { done: false, value: c } : { done: true, value: undefined };
+    },
+  };
+}

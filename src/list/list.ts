@@ -6,6 +6,7 @@ import type { Source } from "../input/sources.js";
 import { openSource, showMember } from "../input/open.js";
 import type { BootConfig } from "../members/bootconfig.js";
 import { readArchive, type MemberInfo } from "../members/splitter.js";
+import type { UkiInfo } from "../members/uki.js";
 import type { ExamineOptions, ListOptions } from "../options.js";
 import { entries } from "./entries.js";
 
@@ -15,6 +16,8 @@ export interface ExamineResult {
   warnings: number;
   /** The bootconfig trailer the image ends in, if any. */
   bootconfig?: BootConfig;
+  /** A unified kernel image's sections (the members are those of the initrd inside it). */
+  uki?: UkiInfo;
 }
 
 /** Every entry in order, with its metadata (bodies are read past). */
@@ -28,5 +31,5 @@ export async function examine(source: Source, options: ExamineOptions = {}): Pro
   const { counter, warn } = counted(options);
   const input = await openSource(source, options, warn);
   const summary = await readArchive(input.chunks, { warn, entry: () => null, memberStart: showMember(options) }, options);
-  return { size: summary.size, members: summary.members, warnings: counter.warnings, bootconfig: summary.bootconfig };
+  return { size: summary.size, members: summary.members, warnings: counter.warnings, bootconfig: summary.bootconfig, uki: summary.uki };
 }

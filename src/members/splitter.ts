@@ -6,8 +6,9 @@ import { StreamParser, type ParserEvents } from "../core/stream-parser.js";
 import type { BodySink } from "../core/body.js";
 import { CpioxError, type Warning } from "../errors.js";
 import type { Entry, Xattr } from "../entries.js";
-import { ChunkReader, skipBytes } from "../input/reader.js";
+import { ChunkReader, readerChunks, skipBytes } from "../input/reader.js";
 import { BOOTCONFIG_TAIL_MAX, readBootConfig, type BootConfig } from "./bootconfig.js";
+import { looksLikePe, unwrapUki, type UkiInfo } from "./uki.js";
 import { decoders } from "./decoders/index.js";
 import { acquireCodecs, releaseCodecs, type Codecs } from "./decoders/codecs.js";
 import type { ContainerFacts } from "./decoders/types.js";
@@ -60,6 +61,8 @@ export interface ArchiveSummary {
   size: number;
   /** The bootconfig trailer the image ends in, if any (not unpacked, as by the kernel). */
   bootconfig?: BootConfig;
+  /** For a unified kernel image, its sections; the members' offsets are then those in the initrd inside it. */
+  uki?: UkiInfo;
 }
 
 function newMember(index: number, kind: MemberInfo["kind"], start: number): MemberInfo {
@@ -83,7 +86,15 @@ export async function readArchive(
       throw new CpioxError("CPIOX_TOO_LARGE", `more than --max-size ${maxSize} bytes of archive data`, where);
     }
   };
-  const reader = new ChunkReader(source);
+  const outer = new ChunkReader(source);
+  let reader = outer;
+  // A unified kernel image: what follows reads the initrd inside it (.ucode, then .initrd).
+  let uki: UkiInfo | undefined;
+  if (looksLikePe(await outer.peek(2))) {
+    const inner = await unwrapUki(readerChunks(outer));
+    reader = new ChunkReader(inner.chunks);
+    uki = inner.info;
+  }
   const members: MemberInfo[] = [];
   let plain: MemberInfo | null = null;
   let compressed: MemberInfo | null = null;
@@ -236,7 +247,8 @@ export async function readArchive(
       });
       closePlain(reader.offset);
     } else closePlain(parser.lastEntryEnd);
-    return { members, size: reader.offset, bootconfig: bootconfig ?? undefined };
+    if (uki) uki.initrdSize = reader.offset;
+    return { members, size: outer.offset, bootconfig: bootconfig ?? undefined, uki };
   } finally {
     await reader.close();
   }

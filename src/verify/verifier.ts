@@ -301,7 +301,12 @@ export class Verifier {
   };
 
   /** After the whole image: rules over the final tree, IMA appraisal, the manifest. */
-  finish(): { findings: Finding[]; suppressed: VerifyReport["suppressed"]; errors: number; ima: VerifyReport["ima"]; manifest: ManifestRow[] | null; counts: VerifyReport["counts"] } {
+  finish(): {
+    findings: Finding[]; suppressed: VerifyReport["suppressed"]; errors: number; ima: VerifyReport["ima"]; manifest: ManifestRow[] | null;
+    counts: VerifyReport["counts"];
+    /** The modelled tree's paths, sorted as the manifest's rows (hard links share an Inode object). */
+    nodes: readonly PathNode[];
+  } {
     const { policy } = this.opts;
     const nodes = [...this.model.paths.values()].sort((a, b) => Buffer.compare(Buffer.from(a.key, "latin1"), Buffer.from(b.key, "latin1")));
     const summary: Record<ImaStatus, number> = { valid: 0, "bad-digest": 0, "bad-signature": 0, "unknown-key": 0, unsupported: 0, malformed: 0 };
@@ -343,7 +348,7 @@ export class Verifier {
         else this.find("CPIOX_RULE_MANIFEST_CHANGED", d.fields!.map((f) => `${f.field} ${f.expected} -> ${f.actual}`).join("; "), at);
       }
     }
-    return { findings: this.findings, suppressed: this.suppressed, errors: this.errors, ima: { summary, results }, manifest, counts: this.counts };
+    return { findings: this.findings, suppressed: this.suppressed, errors: this.errors, ima: { summary, results }, manifest, counts: this.counts, nodes };
   }
 }
 

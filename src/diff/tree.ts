@@ -1,0 +1,87 @@
+// One side of `cpiox diff`: the tree an image builds at boot, as verify models it (the kernel's
+// rules, no disk touched), reduced to one manifest row per path, plus the image's members and the
+// paths that more than one member writes. Memory is a row per path, never file data.
+import { CpioxError } from "../errors.js";
+import type { Entry } from "../entries.js";
+import { openSource, showMember } from "../input/open.js";
+import type { Source } from "../input/sources.js";
+import { readArchive, type MemberInfo } from "../members/splitter.js";
+import { builtinPolicy, compilePolicy } from "../verify/policy.js";
+import { RULE_CODES } from "../verify/rules.js";
+import { escapeBytes, type ManifestRow } from "../verify/manifest.js";
+import { normalizedParts } from "../verify/tree-model.js";
+import { eventsFor, type VerifyOptions } from "../verify/index.js";
+import { Verifier } from "../verify/verifier.js";
+
+/** Entries modelled per image at most (about 0.7 KB of memory each); more is CPIOX_TOO_LARGE. */
+export const DIFF_ENTRIES_MAX = 250_000;
+
+export interface ImageTree {
+  members: MemberInfo[];
+  /** By escaped path (the manifest's spelling), sorted by path bytes. */
+  rows: Map<string, ManifestRow>;
+  /** By escaped path: a number per inode, shared by hard links (so their bytes count once). */
+  inodes: Map<string, number>;
+  /** Non-directory paths written by more than one member: path -> those members, in order. */
+  shadowed: Map<string, number[]>;
+}
+
+export type TreeOptions = Omit<VerifyOptions, "policy" | "imaCerts" | "against" | "manifest">;
+
+/** No rule applies (diff reports differences, not findings) but the entry limit, which ends the read. */
+function diffPolicy() {
+  const p = builtinPolicy("default");
+  for (const c of RULE_CODES) p.rules[c] = "off";
+  p.rules.CPIOX_RULE_LIMIT_ENTRIES = "error";
+  p.limits.entries = DIFF_ENTRIES_MAX;
+  p.name = "diff";
+  return compilePolicy(p);
+}
+
+export async function readTree(source: Source, options: TreeOptions, label: string): Promise<ImageTree> {
+  const verifier = new Verifier({ policy: diffPolicy(), imaKeys: [], manifest: true, onwarn: options.onwarn });
+  const events = eventsFor(verifier);
+  const firstMember = new Map<string, number>();
+  const shadowed = new Map<string, number[]>();
+  const only = options.members?.length ? new Set(options.members) : null;
+  const entry = (e: Entry) => {
+    if (e.type === "trailer") return events.entry(e);
+    if (only && !only.has(e.member)) return null;
+    if (e.type !== "directory") {
+      const key = normalizedParts(e.name).map((p) => p.toString("latin1")).join("/");
+      const first = firstMember.get(key);
+      if (first === undefined) firstMember.set(key, e.member);
+      else if (first !== e.member) {
+        const list = shadowed.get(key) ?? [first];
+        if (!list.includes(e.member)) list.push(e.member);
+        shadowed.set(key, list);
+      }
+    }
+    return events.entry(e);
+  };
+  let summary;
+  try {
+    const input = await openSource(source, options, events.warn);
+    summary = await readArchive(input.chunks, { ...events, entry, memberStart: (m) => { events.memberStart(m); showMember(options)(m); } }, options);
+  } catch (e) {
+    if (verifier.stopped) throw new CpioxError("CPIOX_TOO_LARGE", `${label}: more than ${DIFF_ENTRIES_MAX} entries (DIFF_ENTRIES_MAX)`);
+    throw e;
+  }
+  if (verifier.damage) {
+    const w = verifier.damage;
+    throw new CpioxError("CPIOX_DAMAGED", `${label}: ${w.code}: ${w.message}`, { member: w.member ?? undefined, offset: w.offset ?? undefined });
+  }
+  const rows = new Map<string, ManifestRow>();
+  const inodes = new Map<string, number>();
+  const numbers = new Map<object, number>();
+  const { manifest, nodes } = verifier.finish();
+  (manifest ?? []).forEach((row, i) => {
+    rows.set(row.path, row);
+    const inode = nodes[i].inode;
+    if (!numbers.has(inode)) numbers.set(inode, numbers.size);
+    inodes.set(row.path, numbers.get(inode)!);
+  });
+  const byEscapedPath = new Map<string, number[]>();
+  for (const [key, members] of shadowed) byEscapedPath.set(escapeBytes(Buffer.from(key, "latin1")), members);
+  return { members: summary.members, rows, inodes, shadowed: byEscapedPath };
+}
