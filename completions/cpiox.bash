@@ -1,9 +1,9 @@
-# bash completion for cpiox (zsh: autoload -U bashcompinit && bashcompinit, then source this file).
+# bash completion for cpiox (zsh has its own: completions/_cpiox).
 # A command's options are read from its own --help, so they never drift from the program.
 _cpiox() {
   local cur=${COMP_WORDS[COMP_CWORD]} cmd=${COMP_WORDS[1]}
   if [[ $COMP_CWORD -eq 1 ]]; then
-    mapfile -t COMPREPLY < <(compgen -W "extract list examine verify create bench --help --version" -- "$cur")
+    mapfile -t COMPREPLY < <(compgen -W "extract list examine verify diff create bench --help --version" -- "$cur")
     return
   fi
   if [[ $cur == -* ]]; then

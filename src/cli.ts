@@ -8,6 +8,7 @@ import type { CreateFormat } from "./create/encode.js";
 import { CpioxError, describeWhere, fsError, type Warning } from "./errors.js";
 import { installSignalCleanup } from "./process/cleanup.js";
 import type { ExtractOptions } from "./options.js";
+import type { Entry } from "./entries.js";
 import { entryJson, humanSize, longLine, memberCounts, membersTable, ownerNames, ukiLines, xattrLines, type OwnerNames } from "./cli/format.js";
 import { ProgressLine } from "./input/progress.js";
 import type { VerifyOptions } from "./verify/index.js";
@@ -97,7 +98,8 @@ PATTERNs select entries as for extract (shell globs on the path; a directory bri
   --exclude PATTERN     leave out what matches; repeatable
   -P, --member N[,M...] only the entries of these members (from 0, as examine numbers them)
   -v, --verbose         ls -l style lines ("@" after the mode: the entry carries xattrs),
-                        owners by name from this system's passwd/group, times in local time
+                        owners by name from the image's etc/passwd and etc/group (else
+                        this system's; lines come once the image is read), local times
   --numeric             with -v: owners as numbers
   --utc                 with -v: times in UTC
   --xattrs              print each entry's xattrs under it (text when printable, else 0xHEX)
@@ -455,13 +457,20 @@ async function runExtract(source: string, v: Values, common: ExtractCommon, out:
   }
 }
 
+/** An image's etc/passwd or etc/group is read for owner names up to this size. */
+export const OWNER_FILE_MAX = 1 << 20;
+
 async function runList(source: string, v: Values, common: ExtractCommon, out: NodeJS.WritableStream): Promise<void> {
   if ((v.utc || v.numeric) && !v.verbose) throw new UsageError(`--${v.utc ? "utc" : "numeric"} applies to -v`);
   const { entries } = await import("./list/entries.js");
-  const long = { utc: Boolean(v.utc), names: v.verbose && !v.numeric ? hostOwnerNames() : null };
+  // -v with names: the image's own etc/passwd and etc/group name its owners (they may come last,
+  // so the lines wait for the end of the image); where the image lacks one, the host's.
+  const byName = Boolean(v.verbose && !v.numeric && !v.quiet);
+  const long = { utc: Boolean(v.utc), names: null as OwnerNames | null };
+  const held: Entry[] = [];
+  const ownerFiles: Record<string, string> = {};
   let text = "";
-  for await (const e of entries(source, common)) {
-    if (v.quiet) continue;
+  const show = async (e: Entry) => {
     text += (v.json ? JSON.stringify(entryJson(e)) : v.verbose ? longLine(e, long) : e.path) + "\n";
     if (v.xattrs && e.xattrs) text += xattrLines(e).join("\n") + "\n";
     if (text.length > 65536) {
@@ -469,8 +478,34 @@ async function runList(source: string, v: Values, common: ExtractCommon, out: No
       if (!out.write(text)) await new Promise((r) => out.once("drain", r));
       text = "";
     }
+  };
+  for await (const e of entries(source, { ...common, data: byName })) {
+    if (v.quiet) continue;
+    if (!byName) {
+      await show(e);
+      continue;
+    }
+    const name = e.type === "file" ? e.path.replace(/^(\.?\/)+/, "") : "";
+    if ((name === "etc/passwd" || name === "etc/group") && e.data) ownerFiles[name] = await readText(e.data, OWNER_FILE_MAX);
+    held.push(e);
+  }
+  if (byName) {
+    const host = hostOwnerFiles();
+    long.names = ownerNames(ownerFiles["etc/passwd"] ?? host.passwd, ownerFiles["etc/group"] ?? host.group);
+    for (const e of held) await show(e);
   }
   out.write(text);
+}
+
+/** The first `max` bytes of an entry's data as text (the rest is passed over). */
+async function readText(data: AsyncIterable<Uint8Array>, max: number): Promise<string> {
+  const parts: Buffer[] = [];
+  let have = 0;
+  for await (const chunk of data) {
+    if (have < max) parts.push(Buffer.from(chunk.subarray(0, max - have)));
+    have += chunk.length;
+  }
+  return Buffer.concat(parts).toString("utf8");
 }
 
 type ExtractCommon = Omit<ExtractOptions, "cwd">;
@@ -493,8 +528,8 @@ async function runVerify(source: string, v: Values, common: VerifyOptions, out: 
   return exitCode(report);
 }
 
-/** The host's user and group names, as tar shows them (none when the files cannot be read). */
-function hostOwnerNames(): OwnerNames {
+/** The host's passwd and group, as tar reads them for names (empty when they cannot be read). */
+function hostOwnerFiles(): { passwd: string; group: string } {
   const read = (path: string) => {
     try {
       return readFileSync(path, "utf8");
@@ -502,7 +537,7 @@ function hostOwnerNames(): OwnerNames {
       return "";
     }
   };
-  return ownerNames(read("/etc/passwd"), read("/etc/group"));
+  return { passwd: read("/etc/passwd"), group: read("/etc/group") };
 }
 
 /** --member N[,M...] (repeatable): member indexes from 0, as examine numbers them. */

@@ -242,6 +242,32 @@ describe("list -v: owners and times as ls and tar show them", () => {
     }
   });
 
+  it("names come from the image's own etc/passwd and etc/group, even when they come last; else the host's", () => {
+    const dir = tempDir();
+    const owned = [
+      { name: "etc", mode: 0o40755 },
+      { name: "srv", mode: 0o40755, uid: 101, gid: 102 },
+      { name: "srv/data", data: "x", uid: 101, gid: 0 },
+    ];
+    const withBoth = join(dir, "both.img");
+    writeFileSync(withBoth, gzipSync(archive([...owned,
+      { name: "etc/passwd", data: "root:x:0:0:root:/root:/bin/sh\nsvc:x:101:102::/:/usr/sbin/nologin\n" },
+      { name: "etc/group", data: "wheel:x:0:\nsvcgrp:x:102:\n" }])));
+    const lines = cpiox(["list", "-v", withBoth]).stdout;
+    expect(lines).toMatch(/^d\S+ +\d+ +svc +svcgrp .* srv$/m);
+    expect(lines).toMatch(/^-\S+ +\d+ +svc +wheel .* srv\/data$/m);
+    // --numeric keeps numbers.
+    expect(cpiox(["list", "-v", "--numeric", withBoth]).stdout).toMatch(/^-\S+ +\d+ +101 +0 .* srv\/data$/m);
+    // Only a passwd in the image: groups by the host's names (gid 0 is root on any Linux host).
+    const passwdOnly = join(dir, "passwd-only.img");
+    writeFileSync(passwdOnly, archive([...owned, { name: "etc/passwd", data: "svc:x:101:102::/:/bin/false\n" }]));
+    expect(cpiox(["list", "-v", passwdOnly]).stdout).toMatch(/^-\S+ +\d+ +svc +root .* srv\/data$/m);
+    // The later of two etc/passwd entries wins, as at unpack.
+    const twice = join(dir, "twice.img");
+    writeFileSync(twice, archive([...owned, { name: "etc/passwd", data: "old:x:101:0::/:/bin/false\n" }, { name: "./etc/passwd", data: "new:x:101:0::/:/bin/false\n" }]));
+    expect(cpiox(["list", "-v", twice]).stdout).toMatch(/^-\S+ +\d+ +new +root .* srv\/data$/m);
+  });
+
   it("names come from passwd and group text; an id without a name stays a number", () => {
     const n = ownerNames("root:x:0:0:root:/root:/bin/sh\nsvc:x:101:102::/:/usr/sbin/nologin\n", "root:x:0:\nsvc:x:102:\n");
     expect([n.user(0), n.user(101), n.user(5), n.group(102), n.group(7)]).toEqual(["root", "svc", "5", "svc", "7"]);

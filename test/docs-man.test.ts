@@ -8,7 +8,7 @@ import { expect, it } from "vitest";
 
 const root = join(import.meta.dirname, "..");
 const cli = join(root, "bin/cpiox.cjs");
-const COMMANDS = ["extract", "list", "examine", "verify", "create", "bench"];
+const COMMANDS = ["extract", "list", "examine", "verify", "diff", "create", "bench"];
 
 it("man/cpiox.1 names every option of every command and formats cleanly", () => {
   const page = readFileSync(join(root, "man/cpiox.1"), "latin1").replace(/\\-/g, "-").replace(/\\f[BRIP]/g, "");
@@ -29,4 +29,23 @@ it("bash completion: commands, then each command's own options", () => {
   expect(complete(["cpiox", "ex"])).toBe("extract examine");
   expect(complete(["cpiox", "extract", "--str"])).toBe("--strict --strip-components");
   expect(complete(["cpiox", "examine", "--b"])).toBe("--bootconfig --bytes");
+  expect(complete(["cpiox", "d"])).toBe("diff");
+});
+
+const hasZsh = spawnSync("bash", ["-c", "command -v zsh"]).status === 0;
+if (!hasZsh) console.warn("zsh completion test: zsh missing; skipped");
+
+it.skipIf(!hasZsh)("zsh completion: commands, then each command's own options, else files", () => {
+  // compadd and _files exist only inside a completion widget: stand-ins print what they are given.
+  // The file's last line calls the function, as autoloaded completions do; it is left out here.
+  const complete = (words: string[], prefix: string) => execFileSync("zsh", ["-c",
+    `cpiox() { "${process.execPath}" "${cli}" "$@"; }; compadd() { print -r -- "\${(j: :)@:#--}"; }; _files() { print -r -- FILES; }; ` +
+    `eval "$(sed '$d' completions/_cpiox)"; words=(${words.map((w) => `'${w}'`).join(" ")}); CURRENT=${words.length}; PREFIX='${prefix}'; _cpiox`,
+  ], { cwd: root, encoding: "utf8" }).trim();
+  expect(complete(["cpiox", ""], "").split(" ")).toEqual(["extract", "list", "examine", "verify", "diff", "create", "bench", "--help", "--version"]);
+  const diffOptions = complete(["cpiox", "diff", "--"], "--").split(" ");
+  expect(diffOptions).toContain("--json");
+  expect(diffOptions).toContain("--member");
+  expect(diffOptions).not.toContain("--directory");
+  expect(complete(["cpiox", "extract", "x"], "x")).toBe("FILES");
 });
