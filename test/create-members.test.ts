@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { create } from "../src/create/index.js";
 import { COMPRESSORS, type CreateCompression } from "../src/create/compress/index.js";
-import { findStaticBusybox } from "../src/bench/helper.js";
 import type { BenchReport } from "../src/bench/index.js";
+import { qemuBootable } from "./helpers/installed.js";
 import { sh } from "./helpers/sh.js";
 import { snapshot, without } from "./helpers/tree.js";
 import { tempDir } from "./helpers/tmp.js";
@@ -167,15 +167,7 @@ describe("cpiox create: several members", () => {
   });
 });
 
-const busybox = (() => {
-  try {
-    return findStaticBusybox();
-  } catch {
-    return null;
-  }
-})();
-const qemu = spawnSync("bash", ["-c", "command -v qemu-system-x86_64"]).status === 0 && busybox !== null &&
-  existsSync("/boot") && readdirSync("/boot").some((f) => f.startsWith("vmlinuz-"));
+const qemu = qemuBootable;
 if (!qemu) console.warn("create kernel test: qemu-system-x86_64, a /boot/vmlinuz-* or a static busybox missing; skipped");
 
 describe.skipIf(!qemu)("the kernel unpacks what cpiox create writes", () => {

@@ -5,6 +5,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
+import { installed } from "./helpers/installed.js";
 
 const root = join(import.meta.dirname, "..");
 const cli = join(root, "bin/cpiox.cjs");
@@ -32,7 +33,7 @@ it("bash completion: commands, then each command's own options", () => {
   expect(complete(["cpiox", "d"])).toBe("diff");
 });
 
-const hasZsh = spawnSync("bash", ["-c", "command -v zsh"]).status === 0;
+const hasZsh = installed("zsh");
 if (!hasZsh) console.warn("zsh completion test: zsh missing; skipped");
 
 it.skipIf(!hasZsh)("zsh completion: commands, then each command's own options, else files", () => {

@@ -9,6 +9,7 @@ import { gzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
 import { list } from "../src/list/list.js";
 import { archive, type HandEntry } from "./helpers/newc.js";
+import { installed } from "./helpers/installed.js";
 import { sh } from "./helpers/sh.js";
 import { snapshot } from "./helpers/tree.js";
 import { tempDir } from "./helpers/tmp.js";
@@ -16,7 +17,7 @@ import { tempDir } from "./helpers/tmp.js";
 const cli = join(import.meta.dirname, "../bin/cpiox.cjs");
 const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", maxBuffer: 64 << 20 });
 const STUB = "/usr/lib/systemd/boot/efi/linuxx64.efi.stub";
-const haveTools = existsSync(STUB) && spawnSync("bash", ["-c", "command -v objcopy"]).status === 0;
+const haveTools = existsSync(STUB) && installed("objcopy");
 if (!haveTools) console.warn(`UKI tests: ${STUB} (systemd-boot-efi) or objcopy (binutils) missing; the objcopy cases are skipped`);
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 

@@ -1,7 +1,6 @@
 // Walks a directory into the entries `cpiox create` writes: sorted bytewise (a directory before
 // its contents), never following symlinks, hard links grouped by (device, inode).
 import { lstatSync, readdirSync, readlinkSync, statSync, type BigIntStats } from "node:fs";
-import { join } from "node:path";
 import { CpioxError, fsError } from "../errors.js";
 import type { Xattr } from "../entries.js";
 import { EOPNOTSUPP, lgetxattrs } from "../native/libc.js";

@@ -4,27 +4,19 @@
 // are installed (.ci/run installs qemu-system-x86, user-mode-linux, a kernel image and a static
 // busybox); elsewhere it says so and skips.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import type { BenchReport } from "../../src/bench/index.js";
-import { findStaticBusybox } from "../../src/bench/helper.js";
+import { installed, qemuBootable, staticBusybox } from "../helpers/installed.js";
 import { archive } from "../helpers/newc.js";
 import { tempDir } from "../helpers/tmp.js";
 
 const cli = join(import.meta.dirname, "../../bin/cpiox.cjs");
-const has = (cmd: string) => spawnSync("bash", ["-c", `command -v ${cmd}`]).status === 0;
-const busybox = (() => {
-  try {
-    return findStaticBusybox();
-  } catch {
-    return null;
-  }
-})();
-const vmlinuz = existsSync("/boot") && readdirSync("/boot").some((f) => f.startsWith("vmlinuz-"));
-const qemu = has("qemu-system-x86_64") && vmlinuz && busybox !== null;
-const uml = has("linux") && busybox !== null;
+const busybox = staticBusybox;
+const qemu = qemuBootable;
+const uml = installed("linux") && busybox !== null;
 if (!qemu || !uml) {
   console.warn(`cpiox bench kernel tests: ${qemu ? "" : "qemu (qemu-system-x86_64, a /boot/vmlinuz-*, a static busybox) missing; "}${uml ? "" : "user-mode-linux missing"}`);
 }

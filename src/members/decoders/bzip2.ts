@@ -6,7 +6,6 @@
 // read past the end-of-stream marker goes back to the reader.
 import { CODEC_ERRORS } from "./codecs.js";
 import { BZ_BLOCK_READY, BZ_STREAM_END, CODEC_IN_SIZE, E_BZ_BLOCK_CRC, E_BZ_DATA, E_BZ_MAGIC, E_BZ_RANDOMISED, E_BZ_STREAM_CRC, E_CODEC_INPUT } from "./codecs-abi.js";
-import { CpioxError } from "../../errors.js";
 import { readExactly, type ChunkReader } from "../../input/reader.js";
 import { memberErrors, type DecodeContext, type MemberDecoder } from "./types.js";
 import { findBlockMagics, MAGIC_SPAN } from "./bzip2-magic.js";

@@ -2,7 +2,6 @@
 // parsed as lzop writes it; where the kernel's reader would misread it (it skips exactly one
 // checksum per block, blocks of at most 256 KiB, no filter or extra field) cpiox warns.
 import { CODEC_ERRORS } from "./codecs.js";
-import { CpioxError } from "../../errors.js";
 import { readExactly, readInto } from "../../input/reader.js";
 import { memberErrors, type DecodeContext, type MemberDecoder } from "./types.js";
 
