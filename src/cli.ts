@@ -6,7 +6,7 @@ import type { CreateCompression, CreateMember, XattrEncoding } from "./create/in
 import { COMPRESSION_NAMES } from "./create/compress/names.js";
 import type { CreateFormat } from "./create/encode.js";
 import { CpioxError, describeWhere, fsError, type Warning } from "./errors.js";
-import { installSignalCleanup } from "./process/cleanup.js";
+import { drainOnSignal, installSignalCleanup } from "./process/cleanup.js";
 import type { ExtractOptions } from "./options.js";
 import type { Entry } from "./entries.js";
 import { entryJson, humanSize, longLine, memberCounts, membersTable, ownerNames, ukiLines, xattrLines, type OwnerNames } from "./cli/format.js";
@@ -56,6 +56,9 @@ Commands:
   create -C DIR -o FILE|-    write an initramfs of DIR, with its xattrs
   bench IMAGE                time the kernel's own unpack of IMAGE (user-mode-linux or
                              qemu), cpiox's and other tools', and compare their trees
+  serve --token-file FILE    the upload gate as an HTTP service (jobs in-process, or on Redis
+                             with --redis for cpiox worker processes)
+  worker --redis URL         run the verification jobs a cpiox serve queued on Redis
 
 bsdtar's spellings work too: cpiox -tf IMG, cpiox -tvf IMG, cpiox -xf IMG -C DIR.
 Run 'cpiox <command> --help' for the options of a command, 'cpiox --version' for the version.
@@ -176,6 +179,36 @@ are files, URLs, or - for standard input (one of them).
   -q, --quiet           print nothing; the exit status says it all
   -h, --help            this help
 Exit status: 0 the images unpack to the same tree, 1 they differ, 2 error.`,
+  serve: `Usage: cpiox serve --token-file FILE [options]
+
+An HTTP API: POST /v1/verify (the image as the body; ?policy=NAME, ?sha256=HEX) answers the
+cpiox-verify/1 report (200 pass, 422 fail, 400 malformed, 413 too large); POST /v1/jobs with
+{"url", "sha256"?, "policy"?} queues a URL (202 and an id); GET /v1/jobs/ID, GET /v1/health
+(no token) and GET /metrics (Prometheus). Every route but health needs "Authorization: Bearer".
+  --listen HOST:PORT    where to listen (default 127.0.0.1:8080)
+  --token-file FILE     the bearer token (at least 16 characters), required
+  --redis URL           queue jobs in BullMQ on this Redis for cpiox worker processes
+                        (default: run them in this process, in a bounded queue)
+  --policy P            a policy requests may name: default, strict, FILE or NAME=FILE;
+                        repeatable; the first is the default (default and strict always exist)
+  --ima-cert FILE       a certificate or public key for IMA signatures; repeatable
+  --max-size BYTES      the largest image accepted (default 16G; K/M/G/T suffixes)
+  --concurrency N       uploads verified at once, and in-process jobs at once (default 2)
+  --idle-timeout MS     cut off an upload that sends nothing for this long (default 30000)
+  --keep SECONDS        keep finished jobs' reports this long (default 86400)
+  -q, --quiet           no start-up line
+  -h, --help            this help
+SIGTERM or SIGINT: stop taking requests, finish what is under way, exit 0.`,
+  worker: `Usage: cpiox worker --redis URL [options]
+
+Takes the verification jobs that cpiox serve --redis queued and runs them; any number of workers
+on any machines share one queue. A job carries its policy and certificates with it.
+  --redis URL           the Redis that cpiox serve queues on (redis:// or rediss://)
+  --concurrency N       jobs at once (default 1)
+  --lock-ms MS          a dead worker's job goes to another after this long (default 30000)
+  -q, --quiet           no line per job
+  -h, --help            this help
+SIGTERM or SIGINT: finish the active jobs, take no more, exit 0.`,
   examine: `Usage: cpiox examine ARCHIVE|- [options]
 
 One row per member: offsets, kind, sizes (KiB/MiB/GiB), the compression ratio, entries, xattr
@@ -223,6 +256,11 @@ const OPTIONS = {
   create: { quiet: { type: "boolean", short: "q" }, help: { type: "boolean", short: "h" },
     directory: { type: "string", short: "C", multiple: true }, output: { type: "string", short: "o" }, list: { type: "string", multiple: true },
     format: { type: "string" }, xattrs: { type: "string" }, compress: { type: "string", multiple: true }, level: { type: "string", multiple: true } },
+  serve: { quiet: { type: "boolean", short: "q" }, help: { type: "boolean", short: "h" }, listen: { type: "string" }, "token-file": { type: "string" },
+    redis: { type: "string" }, policy: { type: "string", multiple: true }, "ima-cert": { type: "string", multiple: true }, "max-size": { type: "string" },
+    concurrency: { type: "string" }, "idle-timeout": { type: "string" }, keep: { type: "string" } },
+  worker: { quiet: { type: "boolean", short: "q" }, help: { type: "boolean", short: "h" }, redis: { type: "string" }, concurrency: { type: "string" },
+    "lock-ms": { type: "string" } },
   bench: { quiet: { type: "boolean", short: "q" }, help: { type: "boolean", short: "h" }, kernel: { type: "string" },
     vmlinuz: { type: "string" }, "no-kvm": { type: "boolean" }, busybox: { type: "string" }, runs: { type: "string" }, tools: { type: "string" },
     json: { type: "boolean" }, chart: { type: "string" } },
@@ -355,6 +393,8 @@ export async function main(argv: string[], out = process.stdout, err = process.s
   try {
     if (cmd === "create") return await runCreate(v, positionals, tokens, out);
     if (cmd === "bench") return await runBench(v, positionals, out, err);
+    if (cmd === "serve") return await runServe(v, positionals, out);
+    if (cmd === "worker") return await runWorkerCommand(v, positionals, out);
     // extract and list take PATTERNs after the archive; diff two images; the others exactly one.
     const takesPatterns = cmd === "extract" || cmd === "list";
     if (cmd === "diff" && positionals.length !== 2) throw new UsageError("expected two images, A and B (files, URLs, or - for one of them)");
@@ -619,6 +659,42 @@ async function runCreate(v: Values, positionals: string[], tokens: Tokens, out: 
     out.write(`wrote ${r.entries} entries (${r.bytes} bytes of cpio) in ${r.members.length} member(s) (${parts.join(", ")}) to ${v.output}\n`);
   }
   return 0;
+}
+
+/** A whole number from 1 to max, or undefined when not given. */
+function count(value: string | boolean | string[] | undefined, option: string, max = 1_000_000): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (typeof value !== "string" || !/^\d+$/.test(value) || n < 1 || n > max) throw new UsageError(`${option} takes a whole number from 1 to ${max}`);
+  return n;
+}
+
+async function runServe(v: Values, positionals: string[], out: NodeJS.WritableStream): Promise<number> {
+  if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  if (typeof v["token-file"] !== "string") throw new UsageError("--token-file FILE is required: the service never runs open");
+  const { createServer } = await import("./serve/server.js");
+  const running = await createServer({
+    listen: v.listen as string | undefined, tokenFile: v["token-file"], redis: v.redis as string | undefined,
+    policies: v.policy as string[] | undefined, imaCerts: v["ima-cert"] as string[] | undefined,
+    maxSize: parseSize(v["max-size"], "--max-size"), concurrency: count(v.concurrency, "--concurrency", 1024),
+    idleMs: count(v["idle-timeout"], "--idle-timeout"), keepSeconds: count(v.keep, "--keep", 10 * 365 * 86400),
+  });
+  if (!v.quiet) out.write(`cpiox serve: listening on ${running.url}, jobs ${running.backend.kind === "redis" ? `on Redis (${v.redis})` : "in this process"}\n`);
+  drainOnSignal(() => running.close());
+  return new Promise<number>(() => undefined); // runs until a signal drains it
+}
+
+async function runWorkerCommand(v: Values, positionals: string[], out: NodeJS.WritableStream): Promise<number> {
+  if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  if (typeof v.redis !== "string") throw new UsageError("--redis URL is required");
+  const { runWorker } = await import("./serve/worker.js");
+  const worker = await runWorker({
+    redis: v.redis, concurrency: count(v.concurrency, "--concurrency", 1024), lockMs: count(v["lock-ms"], "--lock-ms"),
+    onJob: v.quiet ? undefined : (e) => out.write(`job ${e.id}: ${e.state} (${e.detail})\n`),
+  });
+  if (!v.quiet) out.write(`cpiox worker: taking jobs from ${v.redis}\n`);
+  drainOnSignal(() => worker.close());
+  return new Promise<number>(() => undefined);
 }
 
 async function runBench(v: Values, positionals: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {

@@ -25,6 +25,15 @@ function runPending(): void {
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 
 let installed = false;
+let drain: (() => Promise<void>) | null = null;
+
+/**
+ * For the long-running commands (serve, worker): the first SIGINT/SIGTERM runs `stop` (finish
+ * the work under way, take no more) and then exits 0; a second one exits at once.
+ */
+export function drainOnSignal(stop: () => Promise<void>): void {
+  drain = stop;
+}
 
 /** For the CLI: on SIGINT/SIGTERM, clean up, report the coded error and exit 130/143. */
 export function installSignalCleanup(report: (e: CpioxError) => void): void {
@@ -32,6 +41,15 @@ export function installSignalCleanup(report: (e: CpioxError) => void): void {
   installed = true;
   for (const signal of Object.keys(SIGNAL_EXIT) as (keyof typeof SIGNAL_EXIT)[]) {
     process.on(signal, () => {
+      if (drain) {
+        const stop = drain;
+        drain = null;
+        stop().then(() => process.exit(0), (e: unknown) => {
+          report(new CpioxError("CPIOX_INTERRUPTED", `stopped by ${signal}; draining failed: ${(e as Error)?.message ?? e}`));
+          process.exit(SIGNAL_EXIT[signal]);
+        });
+        return;
+      }
       runPending();
       report(new CpioxError("CPIOX_INTERRUPTED", `stopped by ${signal}`));
       process.exit(SIGNAL_EXIT[signal]);

@@ -5,7 +5,7 @@ import { digestAlgos, StreamDigests } from "../input/digest.js";
 import type { Source } from "../input/sources.js";
 import { readArchive, type ArchiveEvents, type MemberInfo } from "../members/splitter.js";
 import type { CommonOptions } from "../options.js";
-import { loadImaKeys, type ImaKey } from "./keys.js";
+import { loadImaKeys, type ImaCertBytes, type ImaKey } from "./keys.js";
 import { formatManifest, readManifest, type ManifestRow } from "./manifest.js";
 import { compilePolicy, loadPolicy, type CompiledPolicy, type Policy } from "./policy.js";
 import { REPORT_SCHEMA, type VerifyReport } from "./report.js";
@@ -15,8 +15,8 @@ import { Verifier } from "./verifier.js";
 export interface VerifyOptions extends Omit<CommonOptions, "strict"> {
   /** "default" (the default), "strict", a policy JSON file, or a parsed policy. */
   policy?: string | Policy;
-  /** Certificates or public keys (PEM or DER files) for IMA signatures. */
-  imaCerts?: string[];
+  /** Certificates or public keys (PEM or DER files, or their bytes) for IMA signatures. */
+  imaCerts?: (string | ImaCertBytes)[];
   /** A manifest (file or parsed) the image must match. */
   against?: string | Map<string, ManifestRow>;
   /** Also return the image's manifest (one line per path; costs a line of memory per path). */
@@ -34,7 +34,7 @@ export interface VerifyResult {
 /** Resolves the options that name files into what the Verifier needs; bad ones throw at once. */
 export function verifierSetup(options: Pick<VerifyOptions, "policy" | "imaCerts" | "against">) {
   const policy: CompiledPolicy = typeof options.policy === "object" ? compilePolicy(options.policy) : loadPolicy(options.policy);
-  const imaKeys: ImaKey[] = (options.imaCerts ?? []).flatMap(loadImaKeys);
+  const imaKeys: ImaKey[] = (options.imaCerts ?? []).flatMap((c) => loadImaKeys(c));
   const against = typeof options.against === "string" ? readManifest(options.against) : options.against;
   return { policy, imaKeys, against };
 }

@@ -44,11 +44,18 @@ function keysOf(bytes: Buffer, file: string): KeyObject[] {
   }
 }
 
-/** Loads every certificate or public key in a file. */
-export function loadImaKeys(file: string): ImaKey[] {
+/** A certificate or key file's bytes, already read (a service passes them to its workers with each job). */
+export interface ImaCertBytes {
+  name: string;
+  bytes: Uint8Array;
+}
+
+/** Loads every certificate or public key in a file (or in bytes read from one). */
+export function loadImaKeys(source: string | ImaCertBytes): ImaKey[] {
+  const file = typeof source === "string" ? source : source.name;
   let keys: KeyObject[];
   try {
-    keys = keysOf(readFileSync(file), file);
+    keys = keysOf(typeof source === "string" ? readFileSync(file) : Buffer.from(source.bytes), file);
   } catch (e) {
     throw new CpioxError("CPIOX_IMA_CERT_INVALID", `${file}: ${(e as Error).message}`);
   }

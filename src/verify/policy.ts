@@ -137,7 +137,12 @@ export function parsePolicy(doc: unknown, from = "policy"): Policy {
 
 /** "default", "strict", or a JSON file. */
 export function loadPolicy(nameOrFile: string = "default"): CompiledPolicy {
-  if (isPreset(nameOrFile)) return compilePolicy(builtinPolicy(nameOrFile));
+  return compilePolicy(readPolicy(nameOrFile));
+}
+
+/** A built-in policy by name, or a policy file read and checked (not compiled: it stays plain JSON). */
+export function readPolicy(nameOrFile: string = "default"): Policy {
+  if (isPreset(nameOrFile)) return builtinPolicy(nameOrFile);
   let text: string;
   try {
     text = readFileSync(nameOrFile, "utf8");
@@ -150,7 +155,7 @@ export function loadPolicy(nameOrFile: string = "default"): CompiledPolicy {
   } catch (e) {
     throw new CpioxError("CPIOX_POLICY_INVALID", `${nameOrFile}: not JSON: ${(e as Error).message}`);
   }
-  return compilePolicy(parsePolicy(doc, nameOrFile));
+  return parsePolicy(doc, nameOrFile);
 }
 
 export function compilePolicy(p: Policy): CompiledPolicy {
