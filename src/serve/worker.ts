@@ -16,7 +16,7 @@ export interface WorkerOptions {
   /** A dead worker's jobs are handed to another after this long (default DEFAULT_LOCK_MS). */
   lockMs?: number;
   /** Each finished or failed job, for a log line. */
-  onJob?: (event: { id: string; state: "completed" | "failed" | "retrying"; detail: string }) => void;
+  onJob?: (event: { id: string; state: "active" | "completed" | "failed" | "retrying"; detail: string }) => void;
 }
 
 export interface RunningWorker {
@@ -43,6 +43,7 @@ export async function runWorker(options: WorkerOptions): Promise<RunningWorker> 
     maxStalledCount: 2,
   });
   worker.on("error", () => undefined); // reconnection is ioredis's
+  worker.on("active", (job) => options.onJob?.({ id: job.id!, state: "active", detail: `attempt ${job.attemptsMade + 1}` }));
   worker.on("completed", (job, r: { report: { result: string } }) => options.onJob?.({ id: job.id!, state: "completed", detail: r.report.result }));
   worker.on("failed", (job, e) => {
     if (!job) return;

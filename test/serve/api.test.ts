@@ -3,55 +3,20 @@
 // Content-Length, a client that drops or stalls mid-body, jobs fetched from a loopback URL, the
 // metrics, and a multi-gigabyte body generated on the fly into a serve process whose peak memory
 // is measured.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer, type RunningServer } from "../../src/serve/server.js";
-import { archive, type HandEntry } from "../helpers/newc.js";
+import { archive } from "../helpers/newc.js";
+import { auth, call, cliReport, GOOD, images, TOKEN, type Reply } from "../helpers/serve.js";
 import { tempDir } from "../helpers/tmp.js";
 
 const cli = join(import.meta.dirname, "../../bin/cpiox.cjs");
-const TOKEN = "test-token-0123456789abcdef";
 
-const GOOD: HandEntry[] = [
-  { name: ".", mode: 0o40755 }, { name: "bin", mode: 0o40755 }, { name: "bin/sh", data: "#!/bin/sh\n", mode: 0o100755 },
-  { name: "init", data: "#!/bin/sh\nexec /bin/sh\n", mode: 0o100755 }, { name: "etc", mode: 0o40755 }, { name: "etc/motd", data: "hi\n" },
-];
-export const images = {
-  good: gzipSync(archive(GOOD)),
-  // A setuid file outside the allowed paths and a device under etc/: the default policy fails it.
-  hostile: archive([...GOOD, { name: "etc/shadow-dev", mode: 0o20600, rdevMajor: 1, rdevMinor: 1 }, { name: "../escape", data: "x" }]),
-  malformed: Buffer.concat([archive(GOOD).subarray(0, 300), Buffer.from("garbage that is no header")]),
-};
-
-/** `cpiox verify --json` of these bytes: the report the service must give. */
-export function cliReport(bytes: Buffer, ...args: string[]): unknown {
-  const r = spawnSync(process.execPath, [cli, "verify", "--json", "-", ...args], { input: bytes, encoding: "utf8" });
-  return JSON.parse(r.stdout);
-}
-
-interface Reply { status: number; headers: Record<string, string | string[] | undefined>; body: string }
-
-function call(base: string, method: string, path: string, body?: Buffer | string, headers: Record<string, string> = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${base}${path}`, { method, headers }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (d: string) => (text += d));
-      res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: text }));
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
-const auth = { authorization: `Bearer ${TOKEN}` };
 
 describe("cpiox serve, jobs in-process", () => {
   let dir: string, svc: RunningServer, files: Server, filesUrl: string;

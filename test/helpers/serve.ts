@@ -1,0 +1,45 @@
+// What the serve tests share: a token, three images (one that passes, one the default policy
+// fails, one malformed), the report `cpiox verify` gives for bytes, and a small HTTP client.
+import { spawnSync } from "node:child_process";
+import { request } from "node:http";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { archive, type HandEntry } from "./newc.js";
+
+const cli = join(import.meta.dirname, "../../bin/cpiox.cjs");
+export const TOKEN = "test-token-0123456789abcdef";
+export const auth = { authorization: `Bearer ${TOKEN}` };
+
+export const GOOD: HandEntry[] = [
+  { name: ".", mode: 0o40755 }, { name: "bin", mode: 0o40755 }, { name: "bin/sh", data: "#!/bin/sh\n", mode: 0o100755 },
+  { name: "init", data: "#!/bin/sh\nexec /bin/sh\n", mode: 0o100755 }, { name: "etc", mode: 0o40755 }, { name: "etc/motd", data: "hi\n" },
+];
+export const images = {
+  good: gzipSync(archive(GOOD)),
+  // A setuid file outside the allowed paths and a device under etc/: the default policy fails it.
+  hostile: archive([...GOOD, { name: "etc/shadow-dev", mode: 0o20600, rdevMajor: 1, rdevMinor: 1 }, { name: "../escape", data: "x" }]),
+  malformed: Buffer.concat([archive(GOOD).subarray(0, 300), Buffer.from("garbage that is no header")]),
+};
+
+/** `cpiox verify --json` of these bytes: the report the service must give. */
+export function cliReport(bytes: Buffer, ...args: string[]): unknown {
+  const r = spawnSync(process.execPath, [cli, "verify", "--json", "-", ...args], { input: bytes, encoding: "utf8" });
+  return JSON.parse(r.stdout);
+}
+
+export interface Reply { status: number; headers: Record<string, string | string[] | undefined>; body: string }
+
+export function call(base: string, method: string, path: string, body?: Buffer | string, headers: Record<string, string> = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${base}${path}`, { method, headers }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => (text += d));
+      res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: text }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
