@@ -3,7 +3,7 @@
 _cpiox() {
   local cur=${COMP_WORDS[COMP_CWORD]} cmd=${COMP_WORDS[1]}
   if [[ $COMP_CWORD -eq 1 ]]; then
-    mapfile -t COMPREPLY < <(compgen -W "extract list examine verify diff create bench --help --version" -- "$cur")
+    mapfile -t COMPREPLY < <(compgen -W "extract list examine verify diff create bench serve worker --help --version" -- "$cur")
     return
   fi
   if [[ $cur == -* ]]; then

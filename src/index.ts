@@ -11,6 +11,8 @@ export type { CreateOptions, CreateMember, CreateResult, CreatedMember, XattrEnc
 export { diff } from "./diff/index.js";
 export type { DiffOptions, DiffReport, DiffField, ChangedPath, PathSummary, SizeGrowth, ImageSide } from "./diff/index.js";
 export type { UkiInfo, UkiSection } from "./members/uki.js";
+export { createServer, runWorker } from "./serve/index.js";
+export type { ServeOptions, RunningServer, WorkerOptions, RunningWorker } from "./serve/index.js";
 export type { ExtractResult } from "./extract/run.js";
 export type { ExamineResult } from "./list/list.js";
 export type { ExtractOptions, ListOptions, ExamineOptions, CommonOptions, ToStreamOptions } from "./options.js";

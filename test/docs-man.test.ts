@@ -9,7 +9,7 @@ import { installed } from "./helpers/installed.js";
 
 const root = join(import.meta.dirname, "..");
 const cli = join(root, "bin/cpiox.cjs");
-const COMMANDS = ["extract", "list", "examine", "verify", "diff", "create", "bench"];
+const COMMANDS = ["extract", "list", "examine", "verify", "diff", "create", "bench", "serve", "worker"];
 
 it("man/cpiox.1 names every option of every command and formats cleanly", () => {
   const page = readFileSync(join(root, "man/cpiox.1"), "latin1").replace(/\\-/g, "-").replace(/\\f[BRIP]/g, "");
@@ -43,7 +43,7 @@ it.skipIf(!hasZsh)("zsh completion: commands, then each command's own options, e
     `cpiox() { "${process.execPath}" "${cli}" "$@"; }; compadd() { print -r -- "\${(j: :)@:#--}"; }; _files() { print -r -- FILES; }; ` +
     `eval "$(sed '$d' completions/_cpiox)"; words=(${words.map((w) => `'${w}'`).join(" ")}); CURRENT=${words.length}; PREFIX='${prefix}'; _cpiox`,
   ], { cwd: root, encoding: "utf8" }).trim();
-  expect(complete(["cpiox", ""], "").split(" ")).toEqual(["extract", "list", "examine", "verify", "diff", "create", "bench", "--help", "--version"]);
+  expect(complete(["cpiox", ""], "").split(" ")).toEqual(["extract", "list", "examine", "verify", "diff", "create", "bench", "serve", "worker", "--help", "--version"]);
   const diffOptions = complete(["cpiox", "diff", "--"], "--").split(" ");
   expect(diffOptions).toContain("--json");
   expect(diffOptions).toContain("--member");

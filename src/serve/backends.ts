@@ -200,10 +200,11 @@ export class RedisJobs implements JobBackend {
 
   async get(id: string): Promise<JobStatus | null> {
     if (!this.ready) throw new Unavailable("Redis is not reachable");
-    const job = await withTimeout(this.queue.getJob(id), "a job's state");
-    if (!job) return null;
-    const state = BULL_STATES[await withTimeout(job.getState(), "a job's state")];
+    // The state first, then the job: a job read before it completed would lack its result.
+    const state = BULL_STATES[await withTimeout(this.queue.getJobState(id), "a job's state")];
     if (!state) return null;
+    const job = await withTimeout(this.queue.getJob(id), "a job");
+    if (!job) return null;
     return {
       id, state, attempts: job.attemptsMade,
       result: state === "completed" ? job.returnvalue as VerifyJobResult : undefined,
