@@ -5,6 +5,8 @@ import { request } from "node:http";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { archive, type HandEntry } from "./newc.js";
+import { sh } from "./sh.js";
+import { tempDir } from "./tmp.js";
 
 const cli = join(import.meta.dirname, "../../bin/cpiox.cjs");
 export const TOKEN = "test-token-0123456789abcdef";
@@ -43,3 +45,12 @@ export function call(base: string, method: string, path: string, body?: Buffer |
   });
 }
 
+
+/** An image made by real tools: GNU cpio's newc of a small root with /init and busybox's links, gzip -9. */
+export function realImage(): Buffer {
+  const root = tempDir("cpiox-serve-real-");
+  sh("mkdir -p bin etc sbin usr/lib && printf '#!/bin/sh\\nexec /bin/sh\\n' > init && chmod 755 init " +
+    "&& head -c 100000 /dev/urandom > bin/busybox && chmod 755 bin/busybox && ln -s busybox bin/sh && ln bin/busybox sbin/mount " +
+    "&& echo 'root:x:0:0:root:/root:/bin/sh' > etc/passwd && find . -exec touch -h -d @1700000000 {} +", root);
+  return sh("find . | LC_ALL=C sort | cpio --quiet -o -H newc | gzip -9n", root);
+}

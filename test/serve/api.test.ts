@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer, type RunningServer } from "../../src/serve/server.js";
 import { archive } from "../helpers/newc.js";
-import { auth, call, cliReport, GOOD, images, TOKEN, type Reply } from "../helpers/serve.js";
+import { auth, call, cliReport, GOOD, images, realImage, TOKEN, type Reply } from "../helpers/serve.js";
 import { tempDir } from "../helpers/tmp.js";
 
 const cli = join(import.meta.dirname, "../../bin/cpiox.cjs");
@@ -58,6 +58,11 @@ describe("cpiox serve, jobs in-process", () => {
       expect(r.status, name).toBe(status);
       expect(JSON.parse(r.body), name).toEqual(cliReport(images[name]));
     }
+    // An image GNU cpio and gzip made.
+    const real = realImage();
+    const fromReal = await call(svc.url, "POST", "/v1/verify", real, auth);
+    expect(fromReal.status).toBe(200);
+    expect(JSON.parse(fromReal.body)).toEqual(cliReport(real));
     // The same image twice: byte-identical reports.
     const [a, b] = [await call(svc.url, "POST", "/v1/verify", images.good, auth), await call(svc.url, "POST", "/v1/verify", images.good, auth)];
     expect(a.body).toBe(b.body);
