@@ -65,7 +65,7 @@ export class EmbeddedJobs implements JobBackend {
   private readonly idle: (() => void)[] = [];
   private readonly listeners: ((r: VerifyJobResult) => void)[] = [];
 
-  constructor(private readonly concurrency: number, private readonly keepMs: number, private readonly run = runVerifyJob) {}
+  constructor(private readonly concurrency: number, private readonly keepMs: number) {}
 
   async add(data: VerifyJobData): Promise<string> {
     if (this.closing) throw new Unavailable("the service is shutting down");
@@ -126,7 +126,7 @@ export class EmbeddedJobs implements JobBackend {
     for (;;) {
       job.attempts++;
       try {
-        job.result = await this.run(job.data);
+        job.result = await runVerifyJob(job.data);
         job.state = "completed";
         for (const l of this.listeners) l(job.result);
         break;

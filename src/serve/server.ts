@@ -108,11 +108,13 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 export async function createServer(options: ServeOptions): Promise<RunningServer> {
   const token = readToken(options.tokenFile);
   const policies = new Map<string, Policy>((options.policies?.length ? options.policies : ["default"]).map(namedPolicy));
+  const defaultPolicy = [...policies.keys()][0];
   for (const builtin of ["default", "strict"]) if (!policies.has(builtin)) policies.set(builtin, readPolicy(builtin));
-  const defaultPolicy = namedPolicy((options.policies ?? ["default"])[0] ?? "default")[0];
   const certFiles = options.imaCerts ?? [];
   for (const f of certFiles) loadImaKeys(f); // a bad certificate stops the start, not a job
-  const imaCerts = certFiles.map((f) => ({ name: basename(f), base64: readFileSync(f).toString("base64") }));
+  const certBytes = certFiles.map((f) => ({ name: basename(f), bytes: readFileSync(f) }));
+  // Jobs carry the certificates as text (they travel as JSON through Redis).
+  const imaCerts = certBytes.map((c) => ({ name: c.name, base64: c.bytes.toString("base64") }));
   const maxSize = options.maxSize ?? DEFAULT_UPLOAD_MAX;
   const concurrency = options.concurrency ?? 2;
   const idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
@@ -173,7 +175,7 @@ export async function createServer(options: ServeOptions): Promise<RunningServer
       }
     };
     try {
-      const { report } = await verify(body(), { policy, sha256, imaCerts: imaCerts.map((c) => ({ name: c.name, bytes: Buffer.from(c.base64, "base64") })) });
+      const { report } = await verify(body(), { policy, sha256, imaCerts: certBytes });
       if (cut) {
         metrics.uploadCutOff(cut);
         if (cut === "too-large") sendError(res, new HttpError(413, "CPIOX_TOO_LARGE", `more than ${maxSize} bytes (--max-size)`), { connection: "close" });

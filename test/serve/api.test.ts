@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer, type RunningServer } from "../../src/serve/server.js";
 import { archive } from "../helpers/newc.js";
 import { auth, call, cliReport, GOOD, images, realImage, TOKEN, type Reply } from "../helpers/serve.js";
+import { sh } from "../helpers/sh.js";
 import { tempDir } from "../helpers/tmp.js";
 
 const cli = join(import.meta.dirname, "../../bin/cpiox.cjs");
@@ -192,6 +193,37 @@ describe("cpiox serve, jobs in-process", () => {
     const buckets = [...r.body.matchAll(/^cpiox_verify_duration_seconds_bucket\{le="[^"]+"\} (\d+)$/gm)].map((m) => Number(m[1]));
     expect(buckets.length).toBeGreaterThan(5);
     expect(buckets).toEqual([...buckets].sort((a, b) => a - b)); // cumulative
+  });
+});
+
+describe("cpiox serve --ima-cert: certificates reach uploads and jobs", () => {
+  it("an evmctl-signed file: the report equals cpiox verify --ima-cert's, valid by upload and by job", async () => {
+    const dir = tempDir("cpiox-serve-ima-");
+    writeFileSync(join(dir, "token"), TOKEN);
+    sh("openssl genrsa -out key.pem 2048 2>/dev/null && openssl req -new -x509 -key key.pem -out cert.pem -days 3650 -subj /CN=ima 2>/dev/null " +
+      "&& printf 'signed content\\n' > f && evmctl ima_sign --sigfile --key key.pem -a sha256 f >/dev/null", dir);
+    const signature = readFileSync(join(dir, "f.sig"));
+    const img = archive([...GOOD.map((e) => ({ ...e, magic: "070703" })),
+      { name: "signed", magic: "070703", data: "signed content\n", xattrs: [["security.ima", signature]] as Array<[string, Buffer]> }]);
+    const svc = await createServer({ listen: "127.0.0.1:0", tokenFile: join(dir, "token"), imaCerts: [join(dir, "cert.pem")] });
+    const files = createHttpServer((_req, res) => res.end(img));
+    await new Promise<void>((r) => files.listen(0, "127.0.0.1", r));
+    try {
+      const expected = cliReport(img, "--ima-cert", join(dir, "cert.pem")) as { ima: { summary: { valid: number } } };
+      expect(expected.ima.summary.valid).toBe(1);
+      const up = await call(svc.url, "POST", "/v1/verify", img, auth);
+      expect(JSON.parse(up.body)).toEqual(expected);
+      const { id } = JSON.parse((await call(svc.url, "POST", "/v1/jobs", JSON.stringify({ url: `http://127.0.0.1:${(files.address() as AddressInfo).port}/` }), auth)).body) as { id: string };
+      let job = { state: "waiting", report: undefined as unknown };
+      for (let i = 0; i < 100 && job.state !== "completed"; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        job = JSON.parse((await call(svc.url, "GET", `/v1/jobs/${id}`, undefined, auth)).body) as typeof job;
+      }
+      expect(job.report).toEqual(expected);
+    } finally {
+      await svc.close();
+      files.close();
+    }
   });
 });
 
