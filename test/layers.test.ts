@@ -36,6 +36,8 @@ const FORBIDDEN: { from: string[]; not: string[]; why: string }[] = [
   { from: ["core", "kernel", "verify", "input"], not: ["extract"], why: "reading and judging an image never needs the filesystem sink" },
   { from: ["create"], not: ["members", "extract"], why: "writing an image shares the kernel's rules and native bindings, not the reader's" },
   { from: ["diff"], not: ["extract", "create", "native"], why: "diff compares two read-only tree models; it writes nothing and binds nothing itself" },
+  { from: ["kernel", "native", "input", "core", "members", "extract", "select", "verify", "create", "list", "process", "cli", "bench", "diff", "serve"],
+    not: ["commands"], why: "commands/ holds the CLI's runners: only cli.ts uses them" },
   { from: ["serve"], not: ["extract", "create", "native", "list"], why: "the service verifies; it never unpacks, writes images or binds system libraries itself" },
   { from: ["kernel"], not: ["native", "input", "members", "core", "verify", "create"], why: "kernel/ is pure: no I/O, no FFI" },
 ];
