@@ -151,6 +151,11 @@ describe("cpiox diff: what differs, field by field", () => {
     expect(one.stderr).toMatch(/expected two images/);
   });
 
+  it("an image of more entries than the limit is CPIOX_TOO_LARGE, not a partial difference", async () => {
+    await expect(diff(base, base, { maxEntries: 5 })).rejects.toMatchObject({ code: "CPIOX_TOO_LARGE", message: expect.stringMatching(/A: more than 5 entries \(DIFF_ENTRIES_MAX\)/) });
+    expect((await diff(base, base, { maxEntries: BASE.length })).equal).toBe(true);
+  });
+
   it("a damaged image is an error, not a difference", () => {
     const whole = archive(BASE);
     const cut = join(dir, "cut.img");

@@ -26,20 +26,24 @@ export interface ImageTree {
   shadowed: Map<string, number[]>;
 }
 
-export type TreeOptions = Omit<VerifyOptions, "policy" | "imaCerts" | "against" | "manifest">;
+export interface TreeOptions extends Omit<VerifyOptions, "policy" | "imaCerts" | "against" | "manifest"> {
+  /** Entries modelled per image at most (default DIFF_ENTRIES_MAX). */
+  maxEntries?: number;
+}
 
 /** No rule applies (diff reports differences, not findings) but the entry limit, which ends the read. */
-function diffPolicy() {
+function diffPolicy(maxEntries: number) {
   const p = builtinPolicy("default");
   for (const c of RULE_CODES) p.rules[c] = "off";
   p.rules.CPIOX_RULE_LIMIT_ENTRIES = "error";
-  p.limits.entries = DIFF_ENTRIES_MAX;
+  p.limits.entries = maxEntries;
   p.name = "diff";
   return compilePolicy(p);
 }
 
 export async function readTree(source: Source, options: TreeOptions, label: string): Promise<ImageTree> {
-  const verifier = new Verifier({ policy: diffPolicy(), imaKeys: [], manifest: true, onwarn: options.onwarn });
+  const maxEntries = options.maxEntries ?? DIFF_ENTRIES_MAX;
+  const verifier = new Verifier({ policy: diffPolicy(maxEntries), imaKeys: [], manifest: true, onwarn: options.onwarn });
   const events = eventsFor(verifier);
   const firstMember = new Map<string, number>();
   const shadowed = new Map<string, number[]>();
@@ -64,7 +68,7 @@ export async function readTree(source: Source, options: TreeOptions, label: stri
     const input = await openSource(source, options, events.warn);
     summary = await readArchive(input.chunks, { ...events, entry, memberStart: (m) => { events.memberStart(m); showMember(options)(m); } }, options);
   } catch (e) {
-    if (verifier.stopped) throw new CpioxError("CPIOX_TOO_LARGE", `${label}: more than ${DIFF_ENTRIES_MAX} entries (DIFF_ENTRIES_MAX)`);
+    if (verifier.stopped) throw new CpioxError("CPIOX_TOO_LARGE", `${label}: more than ${maxEntries} entries (DIFF_ENTRIES_MAX)`);
     throw e;
   }
   if (verifier.damage) {

@@ -23,6 +23,8 @@ export const DEFAULT_IDLE_MS = 30_000;
 export const JSON_BODY_MAX = 64 << 10;
 /** Default --max-size for an uploaded image. */
 export const DEFAULT_UPLOAD_MAX = 16 * 2 ** 30;
+/** Connections open at once at most (each upload, job request or scrape is one). */
+export const CONNECTIONS_MAX = 256;
 /** Finished jobs' results are kept this long by default. */
 export const DEFAULT_KEEP_SECONDS = 24 * 3600;
 
@@ -245,6 +247,8 @@ export async function createServer(options: ServeOptions): Promise<RunningServer
   }
 
   const server = createHttpServer((req, res) => {
+    // Every request body must keep coming (an upload's own timeout also counts it as stalled).
+    req.setTimeout(idleMs, () => req.destroy());
     route(req, res).catch((e: unknown) => {
       const err = e instanceof HttpError ? e
         : e instanceof Unavailable ? new HttpError(503, "CPIOX_UNAVAILABLE", e.message)
@@ -259,6 +263,7 @@ export async function createServer(options: ServeOptions): Promise<RunningServer
     });
   });
   server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.maxConnections = CONNECTIONS_MAX;
   // Uploads may take as long as they keep sending (the idle timeout cuts stalls); no total limit.
   server.requestTimeout = 0;
   const [host, port] = parseListen(options.listen ?? "127.0.0.1:8080");

@@ -141,6 +141,16 @@ describe("cpiox serve, jobs in-process", () => {
     expect(metrics).toMatch(/^cpiox_uploads_cut_off_total\{reason="stalled"\} 1$/m);
   });
 
+  it("a JSON body that stops coming is cut off too", async () => {
+    const outcome = await new Promise<string>((resolve) => {
+      const req = request(`${svc.url}/v1/jobs`, { method: "POST", headers: { ...auth, "content-length": "100" } });
+      req.on("response", (res) => resolve(`answered ${res.statusCode}`));
+      req.on("error", (e: NodeJS.ErrnoException) => resolve(`cut off (${e.code})`));
+      req.write('{"url": "http://');
+    });
+    expect(outcome).toMatch(/^cut off/);
+  });
+
   it("more uploads at once than --concurrency: 503 with Retry-After", async () => {
     const whole = archive(GOOD);
     const open = [0, 1].map(() => {
