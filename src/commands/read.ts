@@ -5,6 +5,7 @@ import type { Entry } from "../entries.js";
 import { CpioxError, fsError } from "../errors.js";
 import type { ExtractOptions } from "../options.js";
 import type { VerifyOptions } from "../verify/index.js";
+import { selectionPath } from "../select/selection.js";
 import { UsageError, type Values } from "../cli/args.js";
 import { entryJson, humanSize, longLine, memberCounts, membersTable, ownerNames, ukiLines, xattrLines, type OwnerNames } from "../cli/format.js";
 
@@ -67,7 +68,7 @@ export async function runList(source: string, v: Values, common: ExtractCommon, 
       await show(e);
       continue;
     }
-    const name = e.type === "file" ? e.path.replace(/^(\.?\/)+/, "") : "";
+    const name = e.type === "file" ? selectionPath(e.name) : "";
     if ((name === "etc/passwd" || name === "etc/group") && e.data) ownerFiles[name] = await readText(e.data, OWNER_FILE_MAX);
     held.push(e);
   }

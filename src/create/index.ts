@@ -146,6 +146,11 @@ function memberInto(sink: Writable, count: { written: number }): Writable {
   });
 }
 
+/** Writes, and waits for a drain when the stream asks for one, unless `failed` settles first. */
+async function writeWaiting(w: Writable, chunk: Buffer, failed: Promise<unknown>): Promise<void> {
+  if (!w.write(chunk)) await Promise.race([new Promise((r) => w.once("drain", r)), failed]);
+}
+
 async function writeImage(
   members: PlannedMember[], options: CreateOptions, format: CreateFormat, encoding: XattrEncoding, sink: Writable,
 ): Promise<CreateResult> {
@@ -164,7 +169,7 @@ async function writeImage(
       const pad = last ? 0 : (4 - (count.written % 4)) % 4 + (m.compress === "lz4" ? 4 : 0);
       if (pad) {
         count.written += pad;
-        if (!sink.write(Buffer.alloc(pad))) await Promise.race([new Promise((r) => sink.once("drain", r)), sinkFailed]);
+        await writeWaiting(sink, Buffer.alloc(pad), sinkFailed);
       }
       result.members.push({ offset, compress: m.compress, level: m.level ?? null, entries: m.items.length, bytes, size: count.written - offset });
       result.entries += m.items.length;
@@ -190,9 +195,7 @@ async function writeMember(
   done.catch(() => undefined);
   let bytes = 0;
   let batch = Buffer.allocUnsafe(BATCH), batched = 0;
-  const push = async (b: Buffer) => {
-    if (!raw.write(b)) await Promise.race([new Promise((r) => raw.once("drain", r)), done]);
-  };
+  const push = (b: Buffer) => writeWaiting(raw, b, done);
   const flush = async () => {
     if (!batched) return;
     const full = batch.subarray(0, batched);

@@ -82,24 +82,30 @@ const summary = (r: ManifestRow): PathSummary => ({ path: r.path, type: r.type, 
 /** The top-level directory a path is in (or is); what else sits at the root counts under ".". */
 const topLevel = (r: ManifestRow) => (r.path.includes("/") ? r.path.slice(0, r.path.indexOf("/")) : r.type === "directory" ? r.path : ".");
 
-/** Each inode's bytes once: under its first path (in path order) when hard links share it. */
-function bytesOnce(t: ImageTree, each: (r: ManifestRow, bytes: number) => void): void {
+/**
+ * Files' bytes in a tree, in all and per top-level directory: each inode once, under its first
+ * path (in path order) when hard links share it.
+ */
+function fileBytesOf(t: ImageTree): { total: number; byDirectory: Map<string, number> } {
   const counted = new Set<number>();
+  const byDirectory = new Map<string, number>();
+  let total = 0;
   for (const [path, r] of t.rows) {
     const inode = t.inodes.get(path)!;
     if (counted.has(inode)) continue;
     counted.add(inode);
-    each(r, fileBytes(r));
+    const n = fileBytes(r);
+    total += n;
+    if (path !== ".") byDirectory.set(topLevel(r), (byDirectory.get(topLevel(r)) ?? 0) + n);
   }
+  return { total, byDirectory };
 }
 
-function side(source: Source, t: ImageTree): ImageSide {
-  let bytes = 0;
-  bytesOnce(t, (_r, n) => (bytes += n));
+function side(source: Source, t: ImageTree, fileBytesTotal: number): ImageSide {
   return {
     source: typeof source === "string" ? source : "(stream)",
     paths: t.rows.size,
-    fileBytes: bytes,
+    fileBytes: fileBytesTotal,
     members: t.members.map((m: MemberInfo) => ({ index: m.index, kind: m.kind, compressedSize: m.compressedSize, uncompressedSize: m.uncompressedSize, entries: m.entries })),
     shadowed: [...t.shadowed].sort(([x], [y]) => (x < y ? -1 : 1)).map(([path, members]) => ({ path, members })),
   };
@@ -113,14 +119,10 @@ function growth(named: Map<string, { a: number | null; b: number | null }>): Siz
 
 export function compareTrees(a: ImageTree, b: ImageTree, sources: [Source, Source]): DiffReport {
   const added: PathSummary[] = [], removed: PathSummary[] = [], changed: ChangedPath[] = [];
+  const [bytesA, bytesB] = [fileBytesOf(a), fileBytesOf(b)];
   const dirs = new Map<string, { a: number | null; b: number | null }>();
-  for (const [t, which] of [[a, "a"], [b, "b"]] as const) {
-    bytesOnce(t, (r, n) => {
-      if (r.path === ".") return;
-      const d = dirs.get(topLevel(r)) ?? { a: null, b: null };
-      d[which] = (d[which] ?? 0) + n;
-      dirs.set(topLevel(r), d);
-    });
+  for (const name of new Set([...bytesA.byDirectory.keys(), ...bytesB.byDirectory.keys()])) {
+    dirs.set(name, { a: bytesA.byDirectory.get(name) ?? null, b: bytesB.byDirectory.get(name) ?? null });
   }
   for (const [path, ra] of a.rows) {
     if (path === ".") continue;
@@ -143,8 +145,8 @@ export function compareTrees(a: ImageTree, b: ImageTree, sources: [Source, Sourc
   return {
     schema: DIFF_SCHEMA,
     equal: !added.length && !removed.length && !changed.length,
-    a: side(sources[0], a),
-    b: side(sources[1], b),
+    a: side(sources[0], a, bytesA.total),
+    b: side(sources[1], b, bytesB.total),
     added: added.sort(byPath),
     removed: removed.sort(byPath),
     changed: changed.sort(byPath),

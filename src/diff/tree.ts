@@ -3,14 +3,13 @@
 // paths that more than one member writes. Memory is a row per path, never file data.
 import { CpioxError } from "../errors.js";
 import type { Entry } from "../entries.js";
-import { openSource, showMember } from "../input/open.js";
 import type { Source } from "../input/sources.js";
-import { readArchive, type MemberInfo } from "../members/splitter.js";
+import type { MemberInfo } from "../members/splitter.js";
 import { builtinPolicy, compilePolicy } from "../verify/policy.js";
 import { RULE_CODES } from "../verify/rules.js";
 import { escapeBytes, type ManifestRow } from "../verify/manifest.js";
-import { normalizedParts } from "../verify/tree-model.js";
-import { eventsFor, type VerifyOptions } from "../verify/index.js";
+import { keyOf, normalizedParts } from "../verify/tree-model.js";
+import { readIntoVerifier, type VerifyOptions } from "../verify/index.js";
 import { Verifier } from "../verify/verifier.js";
 
 /** Entries modelled per image at most (about 0.7 KB of memory each); more is CPIOX_TOO_LARGE. */
@@ -44,29 +43,23 @@ function diffPolicy(maxEntries: number) {
 export async function readTree(source: Source, options: TreeOptions, label: string): Promise<ImageTree> {
   const maxEntries = options.maxEntries ?? DIFF_ENTRIES_MAX;
   const verifier = new Verifier({ policy: diffPolicy(maxEntries), imaKeys: [], manifest: true, onwarn: options.onwarn });
-  const events = eventsFor(verifier);
   const firstMember = new Map<string, number>();
   const shadowed = new Map<string, number[]>();
-  const only = options.members?.length ? new Set(options.members) : null;
-  const entry = (e: Entry) => {
-    if (e.type === "trailer") return events.entry(e);
-    if (only && !only.has(e.member)) return null;
-    if (e.type !== "directory") {
-      const key = normalizedParts(e.name).map((p) => p.toString("latin1")).join("/");
-      const first = firstMember.get(key);
-      if (first === undefined) firstMember.set(key, e.member);
-      else if (first !== e.member) {
-        const list = shadowed.get(key) ?? [first];
-        if (!list.includes(e.member)) list.push(e.member);
-        shadowed.set(key, list);
-      }
+  // Which members write each non-directory path: the same path in two is shadowed.
+  const tap = (e: Entry) => {
+    if (e.type === "trailer" || e.type === "directory") return;
+    const key = keyOf(normalizedParts(e.name));
+    const first = firstMember.get(key);
+    if (first === undefined) firstMember.set(key, e.member);
+    else if (first !== e.member) {
+      const list = shadowed.get(key) ?? [first];
+      if (!list.includes(e.member)) list.push(e.member);
+      shadowed.set(key, list);
     }
-    return events.entry(e);
   };
   let summary;
   try {
-    const input = await openSource(source, options, events.warn);
-    summary = await readArchive(input.chunks, { ...events, entry, memberStart: (m) => { events.memberStart(m); showMember(options)(m); } }, options);
+    summary = await readIntoVerifier(verifier, source, options, { tap });
   } catch (e) {
     if (verifier.stopped) throw new CpioxError("CPIOX_TOO_LARGE", `${label}: more than ${maxEntries} entries (DIFF_ENTRIES_MAX)`);
     throw e;

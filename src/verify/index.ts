@@ -3,7 +3,8 @@ import { CpioxError } from "../errors.js";
 import { openSource, showMember } from "../input/open.js";
 import { digestAlgos, StreamDigests } from "../input/digest.js";
 import type { Source } from "../input/sources.js";
-import { readArchive, type ArchiveEvents, type MemberInfo } from "../members/splitter.js";
+import { readArchive, type ArchiveEvents, type ArchiveSummary, type MemberInfo } from "../members/splitter.js";
+import type { Entry } from "../entries.js";
 import type { CommonOptions } from "../options.js";
 import { loadImaKeys, type ImaCertBytes, type ImaKey } from "./keys.js";
 import { formatManifest, readManifest, type ManifestRow } from "./manifest.js";
@@ -46,6 +47,30 @@ export function eventsFor(v: Verifier): Required<Pick<ArchiveEvents, "warn" | "e
 /** Errors that mean the input could not be read, as opposed to an image that is damaged. */
 const UNREADABLE: ReadonlySet<string> = new Set(["CPIOX_INPUT", "CPIOX_HTTP", "CPIOX_HTTP_CHANGED"]);
 
+/**
+ * Reads an image into a verifier, once: with --member only those members' entries reach it
+ * (trailers always, for hard links), `seen` collects the members as they start, and `tap` sees
+ * every entry the verifier is given.
+ */
+export async function readIntoVerifier(
+  verifier: Verifier, source: Source, options: Omit<VerifyOptions, "policy" | "imaCerts" | "against" | "manifest">,
+  extra: { digests?: StreamDigests; seen?: MemberInfo[]; tap?: (e: Entry) => void } = {},
+): Promise<ArchiveSummary> {
+  const events = eventsFor(verifier);
+  const input = await openSource(source, options, events.warn, extra.digests);
+  const only = options.members?.length ? new Set(options.members) : null;
+  return readArchive(input.chunks, {
+    ...events,
+    entry: (e) => {
+      if (only && e.type !== "trailer" && !only.has(e.member)) return null;
+      extra.tap?.(e);
+      return events.entry(e);
+    },
+    metadata: (target, xattrs, from) => { if (!only || only.has(target.member)) events.metadata(target, xattrs, from); },
+    memberStart: (m) => { extra.seen?.push(m); events.memberStart(m); showMember(options)(m); },
+  }, options);
+}
+
 export async function verify(source: Source, options: VerifyOptions = {}): Promise<VerifyResult> {
   const setup = verifierSetup(options);
   const verifier = new Verifier({ ...setup, manifest: options.manifest, onwarn: options.onwarn });
@@ -53,18 +78,9 @@ export async function verify(source: Source, options: VerifyOptions = {}): Promi
   const image = new StreamDigests(digestAlgos(options, "sha256"));
   let members: MemberInfo[] = [];
   let error: VerifyReport["error"] = null;
-  const events = eventsFor(verifier);
   try {
-    const input = await openSource(source, options, events.warn, image);
     const seen: MemberInfo[] = [];
-    // --member: the checks see only those members' entries (trailers always, for hard links).
-    const only = options.members?.length ? new Set(options.members) : null;
-    const summary = await readArchive(input.chunks, {
-      ...events,
-      entry: (e) => (only && e.type !== "trailer" && !only.has(e.member) ? null : events.entry(e)),
-      metadata: (target, xattrs, from) => { if (!only || only.has(target.member)) events.metadata(target, xattrs, from); },
-      memberStart: (m) => { seen.push(m); events.memberStart(m); showMember(options)(m); },
-    }, options).catch((e: unknown) => {
+    const summary = await readIntoVerifier(verifier, source, options, { digests: image, seen }).catch((e: unknown) => {
       members = seen;
       throw e;
     });

@@ -52,7 +52,8 @@ export function normalizedParts(name: Uint8Array): Buffer[] {
   return out;
 }
 
-const keyOf = (parts: readonly Buffer[]) => parts.map((p) => p.toString("latin1")).join("/");
+/** A normalized path's key in the model (and the spelling its manifest row escapes). */
+export const keyOf = (parts: readonly Buffer[]) => parts.map((p) => p.toString("latin1")).join("/");
 
 /** The root directory, which every image has without an entry for it. */
 const ROOT: PathNode = {

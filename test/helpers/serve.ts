@@ -54,3 +54,19 @@ export function realImage(): Buffer {
     "&& echo 'root:x:0:0:root:/root:/bin/sh' > etc/passwd && find . -exec touch -h -d @1700000000 {} +", root);
   return sh("find . | LC_ALL=C sort | cpio --quiet -o -H newc | gzip -9n", root);
 }
+
+export interface JobReply { state: string; attempts: number; report?: { result: string }; failedReason?: string }
+
+export async function jobStatus(base: string, id: string): Promise<JobReply> {
+  return JSON.parse((await call(base, "GET", `/v1/jobs/${id}`, undefined, auth)).body) as JobReply;
+}
+
+/** Polls a job until it is completed or failed (or `ms` have passed), and returns its last status. */
+export async function finishedJob(base: string, id: string, ms = 10_000): Promise<JobReply> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const s = await jobStatus(base, id);
+    if (s.state === "completed" || s.state === "failed" || Date.now() > until) return s;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer, type RunningServer } from "../../src/serve/server.js";
 import { archive } from "../helpers/newc.js";
-import { auth, call, cliReport, GOOD, images, realImage, TOKEN, type Reply } from "../helpers/serve.js";
+import { auth, call, cliReport, finishedJob, GOOD, images, realImage, TOKEN, type Reply } from "../helpers/serve.js";
 import { sh } from "../helpers/sh.js";
 import { tempDir } from "../helpers/tmp.js";
 
@@ -167,22 +167,14 @@ describe("cpiox serve, jobs in-process", () => {
   });
 
   it("POST /v1/jobs: 202, then the job's report; a URL that fails is retried and then failed with the reason", async () => {
-    const waitFor = async (id: string, states: string[]) => {
-      for (let i = 0; i < 200; i++) {
-        const s = JSON.parse((await call(svc.url, "GET", `/v1/jobs/${id}`, undefined, auth)).body) as { state: string; report?: unknown; failedReason?: string; attempts: number };
-        if (states.includes(s.state)) return s;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      throw new Error(`job ${id} did not finish`);
-    };
     const added = await call(svc.url, "POST", "/v1/jobs", JSON.stringify({ url: `${filesUrl}/hostile` }), auth);
     expect(added.status).toBe(202);
     const { id } = JSON.parse(added.body) as { id: string };
-    const done = await waitFor(id, ["completed", "failed"]);
+    const done = await finishedJob(svc.url, id);
     expect(done).toMatchObject({ state: "completed", attempts: 1 });
     expect(done.report).toEqual(cliReport(images.hostile));
     const missing = JSON.parse((await call(svc.url, "POST", "/v1/jobs", JSON.stringify({ url: `${filesUrl}/nothing-here` }), auth)).body) as { id: string };
-    const failed = await waitFor(missing.id, ["completed", "failed"]);
+    const failed = await finishedJob(svc.url, missing.id);
     expect(failed).toMatchObject({ state: "failed", attempts: 3 });
     expect(failed.failedReason).toMatch(/CPIOX_HTTP: HTTP 404/);
     for (const bad of [{ url: "file:///etc/passwd" }, { url: "/etc/passwd" }, { url: `${filesUrl}/good`, extra: 1 }, { url: `${filesUrl}/good`, policy: "nope" }]) {
@@ -224,11 +216,7 @@ describe("cpiox serve --ima-cert: certificates reach uploads and jobs", () => {
       const up = await call(svc.url, "POST", "/v1/verify", img, auth);
       expect(JSON.parse(up.body)).toEqual(expected);
       const { id } = JSON.parse((await call(svc.url, "POST", "/v1/jobs", JSON.stringify({ url: `http://127.0.0.1:${(files.address() as AddressInfo).port}/` }), auth)).body) as { id: string };
-      let job = { state: "waiting", report: undefined as unknown };
-      for (let i = 0; i < 100 && job.state !== "completed"; i++) {
-        await new Promise((r) => setTimeout(r, 50));
-        job = JSON.parse((await call(svc.url, "GET", `/v1/jobs/${id}`, undefined, auth)).body) as typeof job;
-      }
+      const job = await finishedJob(svc.url, id);
       expect(job.report).toEqual(expected);
     } finally {
       await svc.close();

@@ -9,7 +9,7 @@ import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createNetServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auth, call, cliReport, images as handBuilt, realImage, TOKEN } from "../helpers/serve.js";
+import { auth, call, cliReport, finishedJob, images as handBuilt, jobStatus, realImage, TOKEN } from "../helpers/serve.js";
 import { installed } from "../helpers/installed.js";
 import { tempDir } from "../helpers/tmp.js";
 
@@ -55,7 +55,7 @@ describe.skipIf(!hasRedis)("cpiox serve --redis and two cpiox workers", () => {
   const startWorker = () => start(process.execPath, [cli, "worker", "--redis", `redis://127.0.0.1:${redisPort}`, "--concurrency", "2", "--lock-ms", "2000"]);
 
   // Hand-built good, hostile and malformed images, and one GNU cpio and gzip made.
-  const images = { ...handBuilt, real: Buffer.alloc(0) };
+  const images = { ...handBuilt, real: Buffer.alloc(0) as Buffer };
   beforeAll(async () => {
     images.real = realImage();
     dir = tempDir("cpiox-redis-");
@@ -101,8 +101,7 @@ describe.skipIf(!hasRedis)("cpiox serve --redis and two cpiox workers", () => {
     expect(r.status, r.body).toBe(202);
     return (JSON.parse(r.body) as { id: string }).id;
   };
-  const status = async (id: string) => JSON.parse((await call(base, "GET", `/v1/jobs/${id}`, undefined, auth)).body) as
-    { state: string; attempts: number; report?: { result: string }; failedReason?: string };
+  const status = (id: string) => jobStatus(base, id);
 
   it("220 jobs, one worker SIGKILLed holding a job: each completes once, with cpiox verify's report, none passed by mistake", async () => {
     const expected = { good: cliReport(images.good), real: cliReport(images.real), hostile: cliReport(images.hostile), malformed: cliReport(images.malformed), slow: cliReport(images.good) };
@@ -151,11 +150,7 @@ describe.skipIf(!hasRedis)("cpiox serve --redis and two cpiox workers", () => {
     expect(workerB.out()).toMatch(new RegExp(`^job ${victim}: completed`, "m"));
     expect(workerA.out()).not.toMatch(new RegExp(`^job ${victim}: completed`, "m"));
     // The URL that fails: tried 3 times with backoff, then failed with the reason.
-    let m = await status(missing);
-    for (let i = 0; i < 100 && m.state !== "failed"; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      m = await status(missing);
-    }
+    const m = await finishedJob(base, missing);
     expect(m).toMatchObject({ state: "failed", attempts: 3 });
     expect(m.failedReason).toMatch(/CPIOX_HTTP: HTTP 404/);
     const metrics = (await call(base, "GET", "/metrics", undefined, auth)).body;
@@ -184,12 +179,7 @@ describe.skipIf(!hasRedis)("cpiox serve --redis and two cpiox workers", () => {
     expect((await call(base, "GET", "/v1/health")).status).toBe(200);
     // Worker B reconnected by itself and runs it.
     const { id } = JSON.parse(again.body) as { id: string };
-    let s = await status(id);
-    for (let i = 0; i < 100 && s.state !== "completed"; i++) {
-      await new Promise((res) => setTimeout(res, 100));
-      s = await status(id);
-    }
-    expect(s.state).toBe("completed");
+    expect((await finishedJob(base, id)).state).toBe("completed");
   }, 60_000);
 
   it("SIGTERM drains: a worker finishes its active job and exits 0; serve exits 0", async () => {

@@ -2,7 +2,7 @@
 import { CpioxError } from "../../errors.js";
 import { freeNative, nativeBuffer, onThreadPool } from "../../native/library.js";
 import { BZ_STREAM, libbz2 } from "../../native/bzip2.js";
-import { StreamCompress, type StreamCodec } from "./stream.js";
+import { pointerWindows, StreamCompress, type StreamCodec } from "./stream.js";
 
 const BZ_RUN = 0, BZ_FINISH = 2;
 const BZ_OK = 0, BZ_STREAM_END = 4;
@@ -20,16 +20,7 @@ function bzip2Codec(level: number): StreamCodec {
     throw new CpioxError("CPIOX_BAD_ARGUMENT", `bzip2 encoder at level ${level}: libbz2 refused it (${init})`);
   }
   return {
-    setInput(address, length) {
-      s.setBigUint64(BZ_STREAM.nextIn, address, true);
-      s.setUint32(BZ_STREAM.availIn, length, true);
-    },
-    inputLeft: () => s.getUint32(BZ_STREAM.availIn, true),
-    setOutput(address, length) {
-      s.setBigUint64(BZ_STREAM.nextOut, address, true);
-      s.setUint32(BZ_STREAM.availOut, length, true);
-    },
-    outputLeft: () => s.getUint32(BZ_STREAM.availOut, true),
+    ...pointerWindows(s, BZ_STREAM, 32),
     async step(finish) {
       const r = await onThreadPool(bz.compress, strm.ptr, finish ? BZ_FINISH : BZ_RUN);
       if (r === BZ_STREAM_END) return "end";

@@ -6,7 +6,7 @@ import { availableParallelism } from "node:os";
 import { CpioxError } from "../../errors.js";
 import { freeNative, nativeBuffer, onThreadPool } from "../../native/library.js";
 import { liblzma, LZMA_CHECK_CRC32, LZMA_MT, LZMA_OPTIONS_LZMA_BYTES, LZMA_STREAM } from "../../native/lzma.js";
-import { StreamCompress, type StreamCodec } from "./stream.js";
+import { pointerWindows, StreamCompress, type StreamCodec } from "./stream.js";
 
 const LZMA_RUN = 0, LZMA_FINISH = 3;
 const LZMA_OK = 0, LZMA_STREAM_END = 1;
@@ -36,16 +36,7 @@ function lzmaCodec(format: "xz" | "lzma", level: number): StreamCodec {
       `${format} encoder at level ${level}: ${init === LZMA_MEM_ERROR ? "out of memory" : `liblzma refused it (${init})`}`);
   }
   return {
-    setInput(address, length) {
-      s.setBigUint64(LZMA_STREAM.nextIn, address, true);
-      s.setBigUint64(LZMA_STREAM.availIn, BigInt(length), true);
-    },
-    inputLeft: () => Number(s.getBigUint64(LZMA_STREAM.availIn, true)),
-    setOutput(address, length) {
-      s.setBigUint64(LZMA_STREAM.nextOut, address, true);
-      s.setBigUint64(LZMA_STREAM.availOut, BigInt(length), true);
-    },
-    outputLeft: () => Number(s.getBigUint64(LZMA_STREAM.availOut, true)),
+    ...pointerWindows(s, LZMA_STREAM, 64),
     async step(finish) {
       const r = await onThreadPool(lz.code, strm.ptr, finish ? LZMA_FINISH : LZMA_RUN);
       if (r === LZMA_STREAM_END) return "end";

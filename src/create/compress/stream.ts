@@ -20,6 +20,29 @@ export interface StreamCodec {
   close(): void;
 }
 
+/**
+ * The input and output windows of a C stream struct with next_in/avail_in/next_out/avail_out
+ * fields (liblzma's lzma_stream: 64-bit avail; libbz2's bz_stream: 32-bit).
+ */
+export function pointerWindows(
+  s: DataView, layout: { nextIn: number; availIn: number; nextOut: number; availOut: number }, availBits: 32 | 64,
+): Pick<StreamCodec, "setInput" | "inputLeft" | "setOutput" | "outputLeft"> {
+  const setAvail = (at: number, n: number) => (availBits === 64 ? s.setBigUint64(at, BigInt(n), true) : s.setUint32(at, n, true));
+  const avail = (at: number) => (availBits === 64 ? Number(s.getBigUint64(at, true)) : s.getUint32(at, true));
+  return {
+    setInput(address, length) {
+      s.setBigUint64(layout.nextIn, address, true);
+      setAvail(layout.availIn, length);
+    },
+    inputLeft: () => avail(layout.availIn),
+    setOutput(address, length) {
+      s.setBigUint64(layout.nextOut, address, true);
+      setAvail(layout.availOut, length);
+    },
+    outputLeft: () => avail(layout.availOut),
+  };
+}
+
 export class StreamCompress extends Transform {
   private readonly input: NativeBuffer = nativeBuffer(IN_SIZE);
   private readonly output: NativeBuffer = nativeBuffer(OUT_SIZE);
